@@ -1,0 +1,204 @@
+/* corral run: runs a program until it stops, and shows how. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char *const register_names[CORRAL_REGISTER_COUNT] = {
+	"ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+};
+
+struct run_options {
+	const char *path;
+	corral_module_config module;
+	int64_t gas;
+	bool gas_given;
+	uint32_t pc;
+	bool pc_given;
+	bool trace;
+	uint8_t *arguments;
+	size_t arguments_length;
+};
+
+static void print_module(const char *path, const corral_module *module)
+{
+	corral_module_info info;
+	corral_module_get_info(module, &info);
+	static const char *const formats[] = {"?", "raw blob", "JAM standard program"};
+	printf("%s: %s%s, ISA %s: %u bytes of code, %u instructions, %u basic blocks, %u jump-table entries\n", path,
+	       formats[info.format], info.has_metadata ? " (with metadata)" : "",
+	       info.isa == CORRAL_ISA_GP08 ? "gp0.8" : "gp0.7", info.code_length, info.instruction_count,
+	       info.block_count, info.jump_table_length);
+	if (info.format == CORRAL_FORMAT_JAM)
+		printf("  memory: %u bytes read-only, %u bytes read-write, %u heap pages, %u bytes of stack\n",
+		       info.ro_data_length, info.rw_data_length, info.heap_pages, info.stack_size);
+	if (info.bad_static_targets || info.bad_jump_entries)
+		printf("  note: %u jumps and %u jump-table entries lead to no block start (they panic if taken)\n",
+		       info.bad_static_targets, info.bad_jump_entries);
+}
+
+static void print_stop(const corral_instance *instance, corral_interrupt interrupt, int64_t initial_gas)
+{
+	switch (interrupt.kind) {
+	case CORRAL_FINISHED:
+		printf("stopped: finished (halt) at pc %u\n", interrupt.pc);
+		break;
+	case CORRAL_TRAP:
+		printf("stopped: trap (panic) at pc %u\n", interrupt.pc);
+		break;
+	case CORRAL_OUT_OF_GAS:
+		printf("stopped: out of gas at pc %u (the block there costs more than is left)\n", interrupt.pc);
+		break;
+	case CORRAL_PAGE_FAULT:
+		printf("stopped: page fault at address 0x%x (pc %u)\n", interrupt.address, interrupt.pc);
+		break;
+	case CORRAL_HOST_CALL:
+		printf("stopped: host call %" PRIu64 " at pc %u (ecalli; no host functions are attached)\n",
+		       interrupt.host_call, interrupt.pc);
+		break;
+	case CORRAL_STEP:
+		printf("stopped: after one step, at pc %u\n", interrupt.pc);
+		break;
+	}
+	int64_t left = corral_instance_gas(instance);
+	printf("gas: %lld used, %lld left\n", (long long)(initial_gas - left), (long long)left);
+	printf("registers:\n");
+	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++) {
+		uint64_t value = corral_instance_reg(instance, i);
+		printf("  r%-2u %-2s = 0x%016" PRIx64 "  %" PRIu64 "\n", i, register_names[i], value, value);
+	}
+}
+
+/* Single-steps, printing each instruction and the registers it changed. */
+static corral_interrupt trace(corral_instance *instance, const corral_module *module)
+{
+	char text[160];
+	uint64_t before[CORRAL_REGISTER_COUNT];
+	corral_instance_set_single_step(instance, true);
+	for (;;) {
+		uint32_t pc = corral_instance_pc(instance);
+		corral_module_instruction(module, pc, text, sizeof text);
+		for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
+			before[i] = corral_instance_reg(instance, i);
+		corral_interrupt interrupt = corral_instance_run(instance);
+		printf("%8u: %-40s gas %lld", pc, text, (long long)corral_instance_gas(instance));
+		for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++) {
+			uint64_t after = corral_instance_reg(instance, i);
+			if (after != before[i])
+				printf("  r%u=0x%" PRIx64, i, after);
+		}
+		putchar('\n');
+		if (interrupt.kind != CORRAL_STEP)
+			return interrupt;
+	}
+}
+
+static int parse_hex(const char *hex, uint8_t **bytes, size_t *length)
+{
+	size_t n = strlen(hex);
+	if (n % 2)
+		return -1;
+	*bytes = malloc(n / 2 + 1);
+	if (!*bytes)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned byte;
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+			free(*bytes);
+			return -1;
+		}
+		(*bytes)[i] = (uint8_t)byte;
+	}
+	*length = n / 2;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct run_options *options)
+{
+	const struct command *self = cli_command("run");
+	const char *value;
+	uint64_t number;
+	corral_module_config_init(&options->module);
+	for (int i = 1; i < argc; i++) {
+		if (cli_option(argc, argv, &i, "--gas", &value)) {
+			if (!value || !cli_parse_i64(value, &options->gas))
+				return cli_usage_error(self, "--gas takes a signed 64-bit number");
+			options->gas_given = true;
+		} else if (cli_option(argc, argv, &i, "--pc", &value)) {
+			if (!value || !cli_parse_u64(value, &number) || number > UINT32_MAX)
+				return cli_usage_error(self, "--pc takes a code offset below 2^32");
+			options->pc = (uint32_t)number;
+			options->pc_given = true;
+		} else if (cli_option(argc, argv, &i, "--isa", &value)) {
+			if (!value || !cli_parse_isa(value, &options->module.isa))
+				return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
+		} else if (cli_option(argc, argv, &i, "--format", &value)) {
+			if (!value || !cli_parse_format(value, &options->module.format))
+				return cli_usage_error(self, "--format takes auto, blob or jam");
+		} else if (cli_option(argc, argv, &i, "--args", &value)) {
+			free(options->arguments);
+			if (!value || parse_hex(value, &options->arguments, &options->arguments_length))
+				return cli_usage_error(self, "--args takes the argument bytes in hex");
+		} else if (!strcmp(argv[i], "--trace")) {
+			options->trace = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error(self, "unknown option %s", argv[i]);
+		} else if (options->path) {
+			return cli_usage_error(self, "one program at a time (got %s and %s)", options->path, argv[i]);
+		} else {
+			options->path = argv[i];
+		}
+	}
+	if (!options->path)
+		return cli_usage_error(self, "which program?");
+	if (!options->gas_given)
+		options->gas = INT64_MAX;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_options options = {0};
+	int status = parse_options(argc, argv, &options);
+	if (status) {
+		free(options.arguments);
+		return status;
+	}
+	size_t length;
+	uint8_t *bytes = cli_read_file(options.path, &length);
+	if (!bytes) {
+		free(options.arguments);
+		return 1;
+	}
+	corral_engine *engine = NULL;
+	corral_module *module = NULL;
+	corral_instance *instance = NULL;
+	corral_error error;
+	corral_instance_config config;
+	corral_instance_config_init(&config);
+	config.arguments = options.arguments;
+	config.arguments_length = options.arguments_length;
+	config.gas = options.gas;
+
+	if (corral_engine_new(NULL, &engine, &error) || corral_module_new(engine, bytes, length, options.path,
+									  &options.module, &module, &error) ||
+	    corral_instance_new(module, &config, &instance, &error)) {
+		status = cli_error("%s", error.message);
+	} else {
+		print_module(options.path, module);
+		if (options.pc_given)
+			corral_instance_set_pc(instance, options.pc);
+		corral_interrupt interrupt =
+			options.trace ? trace(instance, module) : corral_instance_run(instance);
+		print_stop(instance, interrupt, options.gas);
+		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
+	}
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+	free(bytes);
+	free(options.arguments);
+	return status;
+}

@@ -1,0 +1,46 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const struct command cli_commands[] = {
+	{"run", "FILE [--gas N] [--pc N] [--isa gp0.7|gp0.8] [--format auto|blob|jam] [--args HEX] [--trace]",
+	 "run a program until it stops; print how, the registers and the gas used", cmd_run},
+	{"vectors", "[--backend interp] [--isa gp0.7|gp0.8] [--verbose] PATH...",
+	 "run JSON test vectors (files or folders) and report each failure", cmd_vectors},
+	{0},
+};
+
+const struct command *cli_command(const char *name)
+{
+	for (const struct command *command = cli_commands; command->name; command++)
+		if (!strcmp(command->name, name))
+			return command;
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "corral %s: a runtime for PVM programs\n\nusage:\n", CORRAL_VERSION);
+	for (const struct command *command = cli_commands; command->name; command++)
+		fprintf(out, "  corral %s %s\n      %s\n", command->name, command->usage, command->summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("corral %s\n", CORRAL_VERSION);
+		return 0;
+	}
+	const struct command *command = cli_command(argv[1]);
+	if (!command) {
+		fprintf(stderr, "corral: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	return command->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,83 @@
+/* The interpreter: pre-decoded instructions and threaded dispatch.
+ *
+ * pvm_interp_prepare turns a program into an array of slots, one per
+ * instruction plus one "charge gas" slot at the head of every gas block, with
+ * every static jump and jump-table entry resolved to a slot index. Running is
+ * then a loop of indirect jumps through a table of handlers. */
+#ifndef PVM_INTERP_H
+#define PVM_INTERP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "memory.h"
+#include "program.h"
+
+enum pvm_status {
+	PVM_STATUS_HALT,       /* dynamic jump to 0xFFFF0000 */
+	PVM_STATUS_PANIC,      /* trap, invalid jump, or forbidden access */
+	PVM_STATUS_OUT_OF_GAS, /* a block could not be paid for */
+	PVM_STATUS_PAGE_FAULT, /* argument: the page address */
+	PVM_STATUS_HOST_CALL,  /* argument: the ecalli index */
+	PVM_STATUS_STEP,       /* one instruction done in single-step mode */
+	PVM_STATUS_COUNT,
+};
+
+const char *pvm_status_name(enum pvm_status status);
+
+/* The halt address of GP A.18: 2^32 - 2^16. */
+#define PVM_HALT_ADDRESS 0xFFFF0000u
+
+struct pvm_slot {
+	uint8_t handler; /* enum pvm_op, or one of the PVM_SLOT_* below */
+	uint8_t a, b, d; /* register indexes */
+	uint32_t pc;
+	uint64_t x; /* first immediate; the block cost of a charge slot */
+	uint64_t y; /* second immediate, or the target slot of a jump */
+};
+
+/* Charges the block that follows it. */
+#define PVM_SLOT_CHARGE PVM_OP_COUNT
+/* Where a static jump to a non-block-start lands: panics at the jump. */
+#define PVM_SLOT_BAD_JUMP (PVM_OP_COUNT + 1)
+#define PVM_SLOT_KINDS (PVM_OP_COUNT + 2)
+#define PVM_NO_SLOT UINT32_MAX
+
+struct pvm_interp_code {
+	const struct pvm_program *program;
+	struct pvm_slot *slots;
+	uint32_t slot_count;
+	uint32_t sorted_count; /* slots[0..sorted_count) are in pc order */
+	uint32_t *jump_slots;  /* per jump-table entry: target slot, or PVM_NO_SLOT */
+	uint32_t jump_count;
+};
+
+/* The machine state the interpreter runs on; the embedder owns it. */
+struct pvm_state {
+	uint64_t regs[PVM_REGISTER_COUNT];
+	int64_t gas;
+	uint32_t pc; /* where execution continues */
+	/* The block around pc has already been paid for (resuming after a host
+	 * call, page fault or step): entering it again charges nothing. */
+	bool block_paid;
+	uint32_t resume_slot; /* cache of pc's slot; PVM_NO_SLOT after set_pc */
+};
+
+struct pvm_exit {
+	enum pvm_status status;
+	uint32_t pc;       /* the instruction that stopped, or where a step stopped */
+	uint64_t argument; /* host-call index, or page-fault address */
+};
+
+/* The program's block costs must be set before preparing. */
+int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *program,
+		       const struct pvm_allocator *allocator, struct pvm_error *error);
+void pvm_interp_free(struct pvm_interp_code *code, const struct pvm_allocator *allocator);
+
+void pvm_state_set_pc(struct pvm_state *state, uint32_t pc);
+
+void pvm_interp_run(const struct pvm_interp_code *code, struct pvm_state *state, struct pvm_memory *memory,
+		    bool single_step, struct pvm_exit *exit);
+
+#endif

@@ -1,0 +1,163 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/internal.h"
+
+void corral_instance_config_init(corral_instance_config *config)
+{
+	*config = (corral_instance_config){.gas = 0};
+}
+
+static corral_result lay_out_standard(corral_instance *instance, const corral_instance_config *config,
+				      corral_error *error)
+{
+	const corral_module *module = instance->module;
+	struct loader_layout layout;
+	struct pvm_error problem;
+	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout,
+				   &problem))
+		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", module->name, problem.message);
+	for (uint32_t i = 0; i < layout.region_count; i++) {
+		const struct loader_region *region = &layout.regions[i];
+		corral_result result =
+			host_memory_set_access(&instance->memory, region->address, region->length, region->access, error);
+		if (result == CORRAL_OK && region->data_length)
+			result = host_memory_copy(&instance->memory, region->address, (void *)region->data,
+						  region->data_length, true, error);
+		if (result != CORRAL_OK)
+			return result;
+	}
+	memcpy(instance->state.regs, layout.regs, sizeof layout.regs);
+	instance->memory.core.heap_top = layout.heap_top;
+	instance->memory.core.heap_end = layout.heap_end;
+	return CORRAL_OK;
+}
+
+corral_result corral_instance_new(corral_module *module, const corral_instance_config *config,
+				  corral_instance **out, corral_error *error)
+{
+	corral_instance_config defaults;
+	*out = NULL;
+	if (!config) {
+		corral_instance_config_init(&defaults);
+		config = &defaults;
+	}
+	corral_instance *instance = calloc(1, sizeof *instance);
+	if (!instance)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate an instance", module->name);
+	instance->module = module;
+	corral_result result = host_memory_init(&instance->memory, error);
+	if (result == CORRAL_OK && module->container.format == CORRAL_FORMAT_JAM)
+		result = lay_out_standard(instance, config, error);
+	if (result != CORRAL_OK) {
+		corral_instance_free(instance);
+		return result;
+	}
+	instance->state.gas = config->gas;
+	pvm_state_set_pc(&instance->state, 0);
+	*out = instance;
+	return CORRAL_OK;
+}
+
+void corral_instance_free(corral_instance *instance)
+{
+	if (!instance)
+		return;
+	host_memory_free(&instance->memory);
+	free(instance);
+}
+
+static const corral_interrupt_kind kind_of_status[PVM_STATUS_COUNT] = {
+	[PVM_STATUS_HALT] = CORRAL_FINISHED,
+	[PVM_STATUS_PANIC] = CORRAL_TRAP,
+	[PVM_STATUS_OUT_OF_GAS] = CORRAL_OUT_OF_GAS,
+	[PVM_STATUS_PAGE_FAULT] = CORRAL_PAGE_FAULT,
+	[PVM_STATUS_HOST_CALL] = CORRAL_HOST_CALL,
+	[PVM_STATUS_STEP] = CORRAL_STEP,
+};
+
+static const char *const interrupt_names[] = {
+	[CORRAL_FINISHED] = "finished",
+	[CORRAL_TRAP] = "trap",
+	[CORRAL_OUT_OF_GAS] = "out of gas",
+	[CORRAL_PAGE_FAULT] = "page fault",
+	[CORRAL_HOST_CALL] = "host call",
+	[CORRAL_STEP] = "step",
+};
+
+const char *corral_interrupt_name(corral_interrupt_kind kind)
+{
+	return kind <= CORRAL_STEP ? interrupt_names[kind] : "?";
+}
+
+corral_interrupt corral_instance_run(corral_instance *instance)
+{
+	struct pvm_exit exit;
+	pvm_interp_run(&instance->module->interp, &instance->state, &instance->memory.core, instance->single_step,
+		       &exit);
+	corral_interrupt interrupt = {.kind = kind_of_status[exit.status], .pc = exit.pc};
+	if (exit.status == PVM_STATUS_HOST_CALL)
+		interrupt.host_call = exit.argument;
+	if (exit.status == PVM_STATUS_PAGE_FAULT)
+		interrupt.address = (uint32_t)exit.argument;
+	return interrupt;
+}
+
+void corral_instance_set_single_step(corral_instance *instance, bool enabled)
+{
+	instance->single_step = enabled;
+}
+
+uint64_t corral_instance_reg(const corral_instance *instance, unsigned index)
+{
+	return index < CORRAL_REGISTER_COUNT ? instance->state.regs[index] : 0;
+}
+
+void corral_instance_set_reg(corral_instance *instance, unsigned index, uint64_t value)
+{
+	if (index < CORRAL_REGISTER_COUNT)
+		instance->state.regs[index] = value;
+}
+
+uint32_t corral_instance_pc(const corral_instance *instance)
+{
+	return instance->state.pc;
+}
+
+void corral_instance_set_pc(corral_instance *instance, uint32_t pc)
+{
+	pvm_state_set_pc(&instance->state, pc);
+}
+
+int64_t corral_instance_gas(const corral_instance *instance)
+{
+	return instance->state.gas;
+}
+
+void corral_instance_set_gas(corral_instance *instance, int64_t gas)
+{
+	instance->state.gas = gas;
+}
+
+corral_result corral_instance_map(corral_instance *instance, uint32_t address, uint64_t length,
+				  corral_page_access access, corral_error *error)
+{
+	return host_memory_set_access(&instance->memory, address, length, access, error);
+}
+
+corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address)
+{
+	return (corral_page_access)instance->memory.core.access[address >> PVM_PAGE_SHIFT];
+}
+
+corral_result corral_instance_read(const corral_instance *instance, uint32_t address, void *buffer, size_t length,
+				   corral_error *error)
+{
+	return host_memory_copy((struct host_memory *)&instance->memory, address, buffer, length, false, error);
+}
+
+corral_result corral_instance_write(corral_instance *instance, uint32_t address, const void *buffer, size_t length,
+				    corral_error *error)
+{
+	return host_memory_copy(&instance->memory, address, (void *)buffer, length, true, error);
+}

@@ -1,0 +1,204 @@
+/* corral: a runtime for untrusted PVM programs.
+ *
+ * An engine holds configuration shared by everything built from it. A module
+ * is one program, parsed, validated and prepared once. An instance is a
+ * running machine of a module: registers, gas, pc and guest memory. Running an
+ * instance returns an interrupt: the reason it stopped.
+ *
+ * Every call that can fail returns a corral_result and, when given a
+ * corral_error, fills it with a message that names the input and the problem.
+ * The library never prints and never exits. */
+#ifndef CORRAL_H
+#define CORRAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CORRAL_VERSION "0.1.0"
+
+/* ---- errors ---------------------------------------------------------- */
+
+typedef enum corral_result {
+	CORRAL_OK = 0,
+	CORRAL_ERROR_ARGUMENT,      /* a parameter is out of range */
+	CORRAL_ERROR_MALFORMED,     /* the program bytes are not a valid program */
+	CORRAL_ERROR_OUT_OF_MEMORY, /* the host could not allocate */
+	CORRAL_ERROR_SYSTEM,        /* a system call failed (errno in the message) */
+	CORRAL_ERROR_ACCESS,        /* an embedder memory access hit an unmapped page */
+} corral_result;
+
+typedef struct corral_error {
+	corral_result code;
+	char message[320];
+} corral_error;
+
+const char *corral_result_name(corral_result result);
+
+/* ---- configuration --------------------------------------------------- */
+
+typedef enum corral_isa {
+	CORRAL_ISA_GP07 = 0, /* Gray Paper 0.7 numbering: has sbrk */
+	CORRAL_ISA_GP08 = 1, /* Gray Paper 0.8 / JamV1 numbering */
+} corral_isa;
+
+typedef enum corral_format {
+	CORRAL_FORMAT_AUTO = 0, /* a JAM standard program (with or without metadata), else a raw blob */
+	CORRAL_FORMAT_BLOB,     /* a raw program blob (GP A.2 deblob) */
+	CORRAL_FORMAT_JAM,      /* a JAM standard program (GP A.7), optionally behind metadata */
+} corral_format;
+
+typedef enum corral_gas_model {
+	CORRAL_GAS_NAIVE = 0, /* 1 per instruction, charged per block on entry */
+	CORRAL_GAS_TABLE,     /* costs given per block start (the vectors' block-gas-costs) */
+} corral_gas_model;
+
+typedef enum corral_backend {
+	CORRAL_BACKEND_INTERPRETER = 0,
+} corral_backend;
+
+typedef struct corral_block_cost {
+	uint32_t pc;
+	uint64_t cost;
+} corral_block_cost;
+
+typedef struct corral_engine_config {
+	corral_backend backend;
+} corral_engine_config;
+
+typedef struct corral_module_config {
+	corral_isa isa;
+	corral_format format;
+	corral_gas_model gas_model;
+	/* CORRAL_GAS_TABLE: one cost per block start, in any order. */
+	const corral_block_cost *block_costs;
+	size_t block_cost_count;
+} corral_module_config;
+
+typedef struct corral_instance_config {
+	/* JAM standard programs: the argument data, mapped read-only (GP A.7). */
+	const uint8_t *arguments;
+	size_t arguments_length;
+	int64_t gas; /* initial gas */
+} corral_instance_config;
+
+void corral_engine_config_init(corral_engine_config *config);
+void corral_module_config_init(corral_module_config *config);
+void corral_instance_config_init(corral_instance_config *config);
+
+/* ---- engine, module, instance ---------------------------------------- */
+
+typedef struct corral_engine corral_engine;
+typedef struct corral_module corral_module;
+typedef struct corral_instance corral_instance;
+
+corral_result corral_engine_new(const corral_engine_config *config, corral_engine **engine, corral_error *error);
+void corral_engine_free(corral_engine *engine);
+
+/* Parses, validates and prepares a program. The bytes are copied. `name`
+ * (a file name, say) prefixes every error message; it may be NULL. */
+corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
+				const corral_module_config *config, corral_module **module, corral_error *error);
+void corral_module_free(corral_module *module);
+
+typedef struct corral_module_info {
+	corral_format format; /* what the bytes turned out to be */
+	corral_isa isa;
+	bool has_metadata;
+	uint32_t code_length;
+	uint32_t instruction_count;
+	uint32_t block_count;
+	uint32_t jump_table_length;
+	uint32_t bad_static_targets; /* jumps/branches that panic if taken */
+	uint32_t bad_jump_entries;   /* jump-table entries that panic if used */
+	/* JAM standard programs */
+	uint32_t ro_data_length;
+	uint32_t rw_data_length;
+	uint32_t heap_pages;
+	uint32_t stack_size;
+} corral_module_info;
+
+void corral_module_get_info(const corral_module *module, corral_module_info *info);
+
+/* The instruction at `pc` as assembly text (see `corral disasm`), into
+ * buffer; returns the offset of the next instruction. */
+uint32_t corral_module_instruction(const corral_module *module, uint32_t pc, char *buffer, size_t size);
+
+/* Creates an instance with its own memory. A raw blob starts with no memory
+ * mapped and pc 0; a JAM standard program starts laid out as GP A.7 says. */
+corral_result corral_instance_new(corral_module *module, const corral_instance_config *config,
+				  corral_instance **instance, corral_error *error);
+void corral_instance_free(corral_instance *instance);
+
+/* ---- running ---------------------------------------------------------- */
+
+typedef enum corral_interrupt_kind {
+	CORRAL_FINISHED = 0, /* halted: dynamic jump to 0xFFFF0000 */
+	CORRAL_TRAP,         /* panic: trap, invalid jump, or forbidden access */
+	CORRAL_OUT_OF_GAS,   /* the block at pc could not be paid for */
+	CORRAL_PAGE_FAULT,   /* address: the inaccessible page */
+	CORRAL_HOST_CALL,    /* host_call: the ecalli index */
+	CORRAL_STEP,         /* single-step mode: one instruction done */
+} corral_interrupt_kind;
+
+typedef struct corral_interrupt {
+	corral_interrupt_kind kind;
+	uint32_t pc;        /* the instruction that stopped (for a step: the next one) */
+	uint64_t host_call; /* CORRAL_HOST_CALL */
+	uint32_t address;   /* CORRAL_PAGE_FAULT: page-aligned */
+} corral_interrupt;
+
+const char *corral_interrupt_name(corral_interrupt_kind kind);
+
+/* Runs until an interrupt. After a host call, running again continues at
+ * the instruction after the ecalli; after a page fault, at the faulting
+ * instruction; after running out of gas, at the block that could not be paid
+ * for (which is charged again). Resuming never charges a block twice. */
+corral_interrupt corral_instance_run(corral_instance *instance);
+
+void corral_instance_set_single_step(corral_instance *instance, bool enabled);
+
+#define CORRAL_REGISTER_COUNT 13
+
+uint64_t corral_instance_reg(const corral_instance *instance, unsigned index);
+void corral_instance_set_reg(corral_instance *instance, unsigned index, uint64_t value);
+/* Where the next run starts. */
+uint32_t corral_instance_pc(const corral_instance *instance);
+/* Moves execution to pc; the block there is charged on entry. */
+void corral_instance_set_pc(corral_instance *instance, uint32_t pc);
+int64_t corral_instance_gas(const corral_instance *instance);
+void corral_instance_set_gas(corral_instance *instance, int64_t gas);
+
+/* ---- memory ----------------------------------------------------------- */
+
+#define CORRAL_PAGE_SIZE 4096u
+
+typedef enum corral_page_access {
+	CORRAL_PAGE_NONE = 0,
+	CORRAL_PAGE_READ = 1,
+	CORRAL_PAGE_WRITE = 2, /* read and write */
+} corral_page_access;
+
+/* Sets the access of every page in [address, address + length), which must
+ * be page-aligned and at or above 64 KiB. Pages set to NONE lose their
+ * contents: mapped again, they read as zero. */
+corral_result corral_instance_map(corral_instance *instance, uint32_t address, uint64_t length,
+				  corral_page_access access, corral_error *error);
+corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address);
+
+/* The embedder's view of guest memory: any mapped page can be read and
+ * written (read-only pages included); an unmapped one is CORRAL_ERROR_ACCESS. */
+corral_result corral_instance_read(const corral_instance *instance, uint32_t address, void *buffer, size_t length,
+				   corral_error *error);
+corral_result corral_instance_write(corral_instance *instance, uint32_t address, const void *buffer, size_t length,
+				    corral_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,185 @@
+#include "loader/container.h"
+
+#include "core/blob.h"
+
+static const char *const format_names[] = {
+	[CORRAL_FORMAT_AUTO] = "auto",
+	[CORRAL_FORMAT_BLOB] = "raw blob",
+	[CORRAL_FORMAT_JAM] = "JAM standard program",
+};
+
+const char *loader_format_name(corral_format format)
+{
+	return format <= CORRAL_FORMAT_JAM ? format_names[format] : "?";
+}
+
+static uint32_t read_fixed(const uint8_t *at, unsigned width)
+{
+	uint32_t value = 0;
+	for (unsigned i = 0; i < width; i++)
+		value |= (uint32_t)at[i] << (8 * i);
+	return value;
+}
+
+/* E3(|o|) E3(|w|) E2(z) E3(s) o w E4(|c|) c, starting at `start`. */
+static int parse_standard(const uint8_t *bytes, size_t length, size_t start, struct loader_program *program,
+			  struct pvm_error *error)
+{
+	enum { HEADER = 3 + 3 + 2 + 3 };
+	size_t at = start;
+	if (length - at < HEADER) {
+		pvm_error_set(error, (uint32_t)at, "%u bytes are too few for the 11-byte standard-program header",
+			      (unsigned)(length - at));
+		return -1;
+	}
+	program->ro_length = read_fixed(bytes + at, 3);
+	program->rw_length = read_fixed(bytes + at + 3, 3);
+	program->heap_pages = read_fixed(bytes + at + 6, 2);
+	program->stack_size = read_fixed(bytes + at + 8, 3);
+	at += HEADER;
+	size_t data = (size_t)program->ro_length + program->rw_length;
+	if (length - at < data + 4) {
+		pvm_error_set(error, (uint32_t)at,
+			      "the header promises %u bytes of read-only and %u of read-write data, then a 4-byte code length, but only %u bytes follow it",
+			      program->ro_length, program->rw_length, (unsigned)(length - at));
+		return -1;
+	}
+	program->ro_data = bytes + at;
+	program->rw_data = bytes + at + program->ro_length;
+	at += data;
+	uint32_t code_length = read_fixed(bytes + at, 4);
+	at += 4;
+	if (length - at != code_length) {
+		pvm_error_set(error, (uint32_t)at,
+			      "the code length at byte %u says %u bytes, but %u bytes follow it",
+			      (unsigned)(at - 4), code_length, (unsigned)(length - at));
+		return -1;
+	}
+	program->blob = bytes + at;
+	program->blob_length = code_length;
+	program->format = CORRAL_FORMAT_JAM;
+	return 0;
+}
+
+/* A JAM standard program, behind a metadata prefix or not. */
+static int parse_jam(const uint8_t *bytes, size_t length, struct loader_program *program, struct pvm_error *error)
+{
+	struct pvm_error plain;
+	if (parse_standard(bytes, length, 0, program, &plain) == 0)
+		return 0;
+	size_t at = 0;
+	uint64_t metadata_length;
+	if (pvm_varint_read(bytes, length, &at, &metadata_length) == 0 && metadata_length <= length - at &&
+	    parse_standard(bytes, length, at + metadata_length, program, error) == 0) {
+		program->has_metadata = true;
+		program->metadata = bytes + at;
+		program->metadata_length = (size_t)metadata_length;
+		return 0;
+	}
+	/* Neither reading works; the plain one's complaint is the clearer. */
+	*error = plain;
+	return -1;
+}
+
+int loader_parse(const uint8_t *bytes, size_t length, corral_format format, struct loader_program *program,
+		 struct pvm_error *error)
+{
+	*program = (struct loader_program){0};
+	struct pvm_blob blob;
+	struct pvm_error jam_error, blob_error;
+
+	switch (format) {
+	case CORRAL_FORMAT_BLOB:
+		program->format = CORRAL_FORMAT_BLOB;
+		program->blob = bytes;
+		program->blob_length = length;
+		return 0;
+	case CORRAL_FORMAT_JAM:
+		return parse_jam(bytes, length, program, error);
+	case CORRAL_FORMAT_AUTO:
+		if (parse_jam(bytes, length, program, &jam_error) == 0)
+			return 0;
+		if (pvm_blob_parse(&blob, bytes, length, &blob_error) == 0) {
+			*program = (struct loader_program){0};
+			program->format = CORRAL_FORMAT_BLOB;
+			program->blob = bytes;
+			program->blob_length = length;
+			return 0;
+		}
+		pvm_error_set(error, 0, "not a PVM program: as a JAM standard program, %s; as a raw blob, %s",
+			      jam_error.message, blob_error.message);
+		return -1;
+	}
+	pvm_error_set(error, 0, "unknown program format %u", (unsigned)format);
+	return -1;
+}
+
+static uint64_t page_round(uint64_t x)
+{
+	return (x + CORRAL_PAGE_SIZE - 1) / CORRAL_PAGE_SIZE * CORRAL_PAGE_SIZE;
+}
+
+static uint64_t zone_round(uint64_t x)
+{
+	return (x + LOADER_ZONE_SIZE - 1) / LOADER_ZONE_SIZE * LOADER_ZONE_SIZE;
+}
+
+static void add_region(struct loader_layout *layout, const char *name, uint64_t address, uint64_t length,
+		       corral_page_access access, const uint8_t *data, uint32_t data_length)
+{
+	if (length == 0)
+		return;
+	layout->regions[layout->region_count++] = (struct loader_region){
+		.address = (uint32_t)address,
+		.length = (uint32_t)length,
+		.access = access,
+		.data = data,
+		.data_length = data_length,
+		.name = name,
+	};
+}
+
+int loader_standard_layout(const struct loader_program *program, const uint8_t *arguments, size_t arguments_length,
+			   struct loader_layout *layout, struct pvm_error *error)
+{
+	const uint64_t Z = LOADER_ZONE_SIZE, I = LOADER_INPUT_SIZE, top = 1ull << 32;
+	*layout = (struct loader_layout){0};
+	if (arguments_length > I) {
+		pvm_error_set(error, 0, "%llu bytes of arguments are over the limit of %u",
+			      (unsigned long long)arguments_length, (unsigned)I);
+		return -1;
+	}
+	uint64_t heap_bytes = (uint64_t)program->rw_length + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
+	uint64_t needed = 5 * Z + zone_round(program->ro_length) + zone_round(heap_bytes) +
+			  zone_round(program->stack_size) + I;
+	if (needed > top) {
+		pvm_error_set(error, 0,
+			      "the memory layout needs %llu bytes (%u read-only, %u read-write, %u heap pages, %u stack), more than the 4 GiB address space",
+			      (unsigned long long)needed, program->ro_length, program->rw_length, program->heap_pages,
+			      program->stack_size);
+		return -1;
+	}
+	uint64_t rw_start = 2 * Z + zone_round(program->ro_length);
+	uint64_t heap_end = rw_start + page_round(program->rw_length) + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
+	uint64_t stack_end = top - 2 * Z - I;
+	uint64_t stack_start = stack_end - page_round(program->stack_size);
+	uint64_t arguments_start = top - Z - I;
+
+	add_region(layout, "read-only data", Z, page_round(program->ro_length), CORRAL_PAGE_READ, program->ro_data,
+		   program->ro_length);
+	add_region(layout, "read-write data and heap", rw_start, heap_end - rw_start, CORRAL_PAGE_WRITE,
+		   program->rw_data, program->rw_length);
+	add_region(layout, "stack", stack_start, stack_end - stack_start, CORRAL_PAGE_WRITE, 0, 0);
+	add_region(layout, "arguments", arguments_start, page_round(arguments_length), CORRAL_PAGE_READ, arguments,
+		   (uint32_t)arguments_length);
+
+	layout->regs[0] = top - Z;
+	layout->regs[1] = stack_end;
+	layout->regs[7] = arguments_start;
+	layout->regs[8] = arguments_length;
+	/* sbrk hands out memory from the end of the initial heap and stops one
+	 * zone short of the stack, keeping the gap the layout keeps elsewhere. */
+	layout->heap_top = (uint32_t)heap_end;
+	layout->heap_end = (uint32_t)(stack_start - Z);
+	return 0;
+}
