@@ -6,6 +6,10 @@
 const struct command cli_commands[] = {
 	{"run", "FILE [--gas N] [--pc N] [--isa gp0.7|gp0.8] [--format auto|blob|jam] [--args HEX] [--trace]",
 	 "run a program until it stops; print how, the registers and the gas used", cmd_run},
+	{"disasm", "FILE [--isa gp0.7|gp0.8] [--format auto|blob|jam] [-o OUT.s]",
+	 "print every instruction with its offset, the block starts and the jump table", cmd_disasm},
+	{"asm", "FILE.s -o OUT", "assemble PVM assembly (the disassembler's output assembles back to the same bytes)",
+	 cmd_asm},
 	{"vectors", "[--backend interp] [--isa gp0.7|gp0.8] [--verbose] PATH...",
 	 "run JSON test vectors (files or folders) and report each failure", cmd_vectors},
 	{0},

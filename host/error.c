@@ -1,6 +1,5 @@
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "host/internal.h"
 
@@ -29,18 +28,3 @@ corral_result host_fail(corral_error *error, corral_result code, const char *for
 	}
 	return code;
 }
-
-static void *allocate(void *context, size_t size)
-{
-	(void)context;
-	return calloc(1, size);
-}
-
-static void release(void *context, void *pointer, size_t size)
-{
-	(void)context;
-	(void)size;
-	free(pointer);
-}
-
-const struct pvm_allocator host_allocator = {.allocate = allocate, .release = release};

@@ -6,6 +6,7 @@
 #include "core/interp.h"
 #include "core/program.h"
 #include "corral.h"
+#include "loader/allocator.h"
 #include "loader/container.h"
 
 struct corral_engine {
@@ -36,8 +37,6 @@ struct corral_instance {
 	struct pvm_state state;
 	bool single_step;
 };
-
-extern const struct pvm_allocator host_allocator;
 
 /* Fills `error` (if any) and returns `code`. */
 corral_result host_fail(corral_error *error, corral_result code, const char *format, ...)

@@ -92,7 +92,7 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 	}
 	enum pvm_isa isa = config->isa == CORRAL_ISA_GP08 ? PVM_ISA_GP08 : PVM_ISA_GP07;
 	if (pvm_program_init(&module->program, module->container.blob, module->container.blob_length, isa,
-			     &host_allocator, &problem)) {
+			     &libc_allocator, &problem)) {
 		corral_module_free(module);
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s%s", name,
 				 module->container.format == CORRAL_FORMAT_JAM ? "code: " : "", problem.message);
@@ -106,7 +106,7 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		corral_module_free(module);
 		return result;
 	}
-	if (pvm_interp_prepare(&module->interp, &module->program, &host_allocator, &problem)) {
+	if (pvm_interp_prepare(&module->interp, &module->program, &libc_allocator, &problem)) {
 		corral_module_free(module);
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: %s", name, problem.message);
 	}
@@ -120,8 +120,8 @@ void corral_module_free(corral_module *module)
 	if (!module)
 		return;
 	if (module->interp_ready)
-		pvm_interp_free(&module->interp, &host_allocator);
-	pvm_program_free(&module->program, &host_allocator);
+		pvm_interp_free(&module->interp, &libc_allocator);
+	pvm_program_free(&module->program, &libc_allocator);
 	free(module->bytes);
 	free(module->name);
 	free(module);
