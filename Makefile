@@ -1,18 +1,26 @@
-# corral: hand-written build. `make` builds build/corral, build/libcorral.a
-# and build/libcorral.so; `make test`, `make demo`, `make bench`, `make fuzz`.
+# corral: a hand-written build.
+#
+#   make              build/corral, build/libcorral.a, build/libcorral.so
+#   make deps         install the Debian packages corral needs (says which)
+#   make demo         the main job: an example program and a JAM service, run
+#   make test         unit tests, conformance vectors, round trips, fuzz smoke
+#   make test SANITIZE=1   the same with AddressSanitizer + UBSan
+#   make bench        interpreter and decoder speed figures
+#   make fuzz         run every fuzzer for FUZZ_SECONDS each
+#   make format       clang-format every C file
 
-CC ?= cc
-ifeq ($(origin CC),default)
 CC := gcc
-endif
 FUZZ_CC ?= clang-19
 BUILD ?= build
 VECTORS ?= $(if $(CORRAL_VECTORS),$(CORRAL_VECTORS),../shared/vectors)
+export CORRAL_VECTORS := $(abspath $(VECTORS))
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 20000
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARNINGS) -fPIC -Iinclude -I.
-LDFLAGS ?=
+OPT ?= -O2 -g
+CFLAGS := $(OPT) -std=gnu11 $(WARNINGS) -fPIC -Iinclude -I. $(EXTRA_CFLAGS)
+LDFLAGS := $(EXTRA_LDFLAGS)
 
 ifeq ($(SANITIZE),1)
 BUILD := build-sanitize
@@ -20,21 +28,32 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-# core/ is freestanding: no libc headers, no libc calls but what the compiler
-# itself emits (memcpy, memset); `make check-freestanding` proves it.
+# core/ is freestanding: no libc headers, and no libc calls but what the
+# compiler itself emits; check-freestanding proves it on the objects.
 CORE_CFLAGS := -ffreestanding
+CORE_ALLOWED_SYMBOLS := memcpy memset memmove memcmp
 
 CORE_SRC := $(wildcard core/*.c)
 LIB_SRC := $(wildcard loader/*.c host/*.c)
 CLI_SRC := $(wildcard cli/*.c)
-TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SRC := $(wildcard tests/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+C_FILES := $(wildcard include/*.h core/*.[ch] loader/*.[ch] host/*.[ch] cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+# The JSON reader lives in cli/ but its fuzzer and tests need it alone.
+JSON_OBJ := $(BUILD)/cli/json.o
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+TEST_BIN := $(BUILD)/tests/corral-tests
+BENCH_BIN := $(BUILD)/bench/corral-bench
 
-.PHONY: all clean test demo bench fuzz deps check-deps check-freestanding format vectors
+.PHONY: all clean deps test test-run demo demo-run bench bench-run fuzz fuzz-run fuzzers format \
+	check-format check-freestanding conformance
 
 all: $(BUILD)/corral $(BUILD)/libcorral.a $(BUILD)/libcorral.so
 
@@ -56,7 +75,86 @@ $(BUILD)/libcorral.so: $(CORE_OBJ) $(LIB_OBJ)
 $(BUILD)/corral: $(CLI_OBJ) $(BUILD)/libcorral.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcorral.a
 
+# ---- set-up -------------------------------------------------------------
+
+deps:
+	@scripts/deps.sh install
+
+# ---- tests --------------------------------------------------------------
+
+$(TEST_BIN): $(TEST_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lcriterion
+
+test:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(TEST_BIN) fuzzers check-freestanding check-format
+	$(TEST_BIN) --jobs 2 --short-filename
+	scripts/conformance.sh $(BUILD)/corral
+	scripts/fuzz.sh smoke $(BUILD)/fuzz $(FUZZ_SMOKE_RUNS)
+
+conformance: all
+	scripts/conformance.sh $(BUILD)/corral
+
+check-freestanding: $(CORE_OBJ)
+	@bad=$$(nm -u $(CORE_OBJ) | awk 'NF == 2 { print $$2 }' | sort -u | \
+		grep -v -x -e '' $(addprefix -e ,$(CORE_ALLOWED_SYMBOLS)) \
+		-e '__asan_.*' -e '__ubsan_.*' -e '_GLOBAL_OFFSET_TABLE_' || true); \
+	if [ -n "$$bad" ]; then echo "core/ calls outside itself: $$bad"; exit 1; fi; \
+	echo "core/ is freestanding: it calls nothing but $(CORE_ALLOWED_SYMBOLS)"
+
+check-format:
+	@if command -v clang-format >/dev/null; then \
+		clang-format --dry-run -Werror $(C_FILES) && echo "clang-format: all C files are formatted"; \
+	else echo "clang-format: skipped (not installed)"; fi
+
+format:
+	clang-format -i $(C_FILES)
+
+# ---- fuzzing ------------------------------------------------------------
+
+# Each harness is built with libFuzzer, ASan and UBSan from the sources
+# themselves, so it never depends on the build mode of the rest.
+FUZZ_FLAGS := -g -O1 -std=gnu11 -Iinclude -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(LIB_SRC) cli/json.c $(wildcard core/*.h loader/*.h host/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(LIB_SRC) cli/json.c
+
+fuzzers: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: fuzzers
+	scripts/fuzz.sh run $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# ---- the main job -------------------------------------------------------
+
+demo:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
+	scripts/demo.sh $(BUILD)/corral
+
+# ---- benchmarks ---------------------------------------------------------
+
+$(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libcorral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(BUILD)/libcorral.a
+
+bench:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCH_BIN)
+	$(BENCH_BIN)
+
 clean:
 	rm -rf build build-sanitize
 
--include $(CORE_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

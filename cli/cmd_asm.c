@@ -32,7 +32,8 @@ int cmd_asm(int argc, char **argv)
 	if (!source)
 		return 1;
 	char error[400];
-	int status = loader_assemble((const char *)source, length, path, &program, &program_length, error, sizeof error);
+	int status =
+		loader_assemble((const char *)source, length, path, &program, &program_length, error, sizeof error);
 	free(source);
 	if (status)
 		return cli_error("%s", error);

@@ -182,16 +182,15 @@ int cmd_run(int argc, char **argv)
 	config.arguments_length = options.arguments_length;
 	config.gas = options.gas;
 
-	if (corral_engine_new(NULL, &engine, &error) || corral_module_new(engine, bytes, length, options.path,
-									  &options.module, &module, &error) ||
+	if (corral_engine_new(NULL, &engine, &error) ||
+	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error) ||
 	    corral_instance_new(module, &config, &instance, &error)) {
 		status = cli_error("%s", error.message);
 	} else {
 		print_module(options.path, module);
 		if (options.pc_given)
 			corral_instance_set_pc(instance, options.pc);
-		corral_interrupt interrupt =
-			options.trace ? trace(instance, module) : corral_instance_run(instance);
+		corral_interrupt interrupt = options.trace ? trace(instance, module) : corral_instance_run(instance);
 		print_stop(instance, interrupt, options.gas);
 		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
 	}

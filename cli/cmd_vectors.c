@@ -43,12 +43,8 @@ static bool failf(struct vector_run *run, const char *format, ...)
 }
 
 static const char *const status_of_kind[] = {
-	[CORRAL_FINISHED] = "halt",
-	[CORRAL_TRAP] = "panic",
-	[CORRAL_OUT_OF_GAS] = "out-of-gas",
-	[CORRAL_PAGE_FAULT] = "page-fault",
-	[CORRAL_HOST_CALL] = "host-call",
-	[CORRAL_STEP] = "step",
+	[CORRAL_FINISHED] = "halt",         [CORRAL_TRAP] = "panic",          [CORRAL_OUT_OF_GAS] = "out-of-gas",
+	[CORRAL_PAGE_FAULT] = "page-fault", [CORRAL_HOST_CALL] = "host-call", [CORRAL_STEP] = "step",
 };
 
 static bool get_u64(struct vector_run *run, const struct json_value *object, const char *key, uint64_t *value)
@@ -95,8 +91,7 @@ static bool get_bytes(struct vector_run *run, const struct json_value *object, c
 	return true;
 }
 
-static bool load_costs(struct vector_run *run, const struct json_value *costs, corral_block_cost **table,
-		       size_t *count)
+static bool load_costs(struct vector_run *run, const struct json_value *costs, corral_block_cost **table, size_t *count)
 {
 	*table = calloc(costs->count + 1, sizeof **table);
 	if (!*table)
@@ -149,7 +144,8 @@ static bool create(struct vector_run *run, const struct json_value *root, const 
 		free(costs);
 		return false;
 	}
-	corral_result result = corral_module_new(run->engine, program, length, "program", &config, &run->module, &error);
+	corral_result result =
+		corral_module_new(run->engine, program, length, "program", &config, &run->module, &error);
 	free(program);
 	free(costs);
 	if (result != CORRAL_OK)
@@ -208,7 +204,8 @@ static bool set_regs(struct vector_run *run, const struct json_value *regs)
 	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++) {
 		uint64_t value;
 		if (!json_to_u64(&regs->items[i], &value))
-			return failf(run, "line %u: register %u is not an unsigned 64-bit number", regs->items[i].line, i);
+			return failf(run, "line %u: register %u is not an unsigned 64-bit number", regs->items[i].line,
+				     i);
 		corral_instance_set_reg(run->instance, i, value);
 	}
 	return true;
@@ -244,7 +241,8 @@ static void expected_page(const struct json_value *memory, uint32_t page, uint8_
 			continue;
 		for (size_t j = 0; j < contents->count; j++) {
 			uint64_t at = address + j, byte;
-			if (at >= page && at < (uint64_t)page + CORRAL_PAGE_SIZE && json_to_u64(&contents->items[j], &byte))
+			if (at >= page && at < (uint64_t)page + CORRAL_PAGE_SIZE &&
+			    json_to_u64(&contents->items[j], &byte))
 				expected[at - page] = (uint8_t)byte;
 		}
 	}
@@ -265,7 +263,8 @@ static bool check_memory(struct vector_run *run, const struct json_value *memory
 			return failf(run, "line %u: a memory chunk needs \"contents\"", chunk->line);
 		for (size_t j = 0; j < contents->count; j++) {
 			uint64_t at = (uint64_t)address + j;
-			if (at > UINT32_MAX || corral_instance_page_access(run->instance, (uint32_t)at) == CORRAL_PAGE_NONE)
+			if (at > UINT32_MAX ||
+			    corral_instance_page_access(run->instance, (uint32_t)at) == CORRAL_PAGE_NONE)
 				return failf(run, "memory[0x%llx]: expected a byte, but its page is not mapped",
 					     (unsigned long long)at);
 		}
@@ -385,7 +384,8 @@ static bool run_steps(struct vector_run *run, const struct json_value *steps)
 			ok = do_run(run);
 		else if (!strcmp(kind, "assert"))
 			ok = check(run, json_get(body, "status"), json_get(body, "regs"), json_get(body, "pc"),
-				   json_get(body, "gas"), json_get(body, "memory"), json_get(body, "page-fault-address"));
+				   json_get(body, "gas"), json_get(body, "memory"),
+				   json_get(body, "page-fault-address"));
 		else
 			return failf(run, "line %u: steps[%zu] has unknown kind \"%s\"", step->line, i, kind);
 		if (!ok) {

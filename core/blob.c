@@ -31,18 +31,17 @@ int pvm_varint_read(const uint8_t *bytes, size_t length, size_t *offset, uint64_
 	return 0;
 }
 
-static int read_length(const uint8_t *bytes, size_t length, size_t *offset, uint64_t *value,
-		       const char *what, struct pvm_error *error)
+static int read_length(const uint8_t *bytes, size_t length, size_t *offset, uint64_t *value, const char *what,
+		       struct pvm_error *error)
 {
 	size_t at = *offset;
 	if (pvm_varint_read(bytes, length, offset, value) == 0)
 		return 0;
 	if (at >= length)
-		pvm_error_set(error, (uint32_t)at, "blob ends at byte %u where the %s should be", (unsigned)at,
-			      what);
+		pvm_error_set(error, (uint32_t)at, "blob ends at byte %u where the %s should be", (unsigned)at, what);
 	else
-		pvm_error_set(error, (uint32_t)at, "the %s at byte %u is a truncated or non-canonical number",
-			      what, (unsigned)at);
+		pvm_error_set(error, (uint32_t)at, "the %s at byte %u is a truncated or non-canonical number", what,
+			      (unsigned)at);
 	return -1;
 }
 
@@ -88,10 +87,10 @@ int pvm_blob_parse(struct pvm_blob *blob, const uint8_t *bytes, size_t length, s
 	size_t mask_bytes = (size_t)((code_length + 7) / 8);
 	left = length - offset;
 	if (code_length > left || mask_bytes > left - code_length) {
-		pvm_error_set(error, (uint32_t)offset,
-			      "code (%llu bytes) and bitmask (%u bytes) starting at byte %u run past the end of the %u-byte blob",
-			      (unsigned long long)code_length, (unsigned)mask_bytes, (unsigned)offset,
-			      (unsigned)length);
+		pvm_error_set(
+			error, (uint32_t)offset,
+			"code (%llu bytes) and bitmask (%u bytes) starting at byte %u run past the end of the %u-byte blob",
+			(unsigned long long)code_length, (unsigned)mask_bytes, (unsigned)offset, (unsigned)length);
 		return -1;
 	}
 	blob->code = bytes + offset;
@@ -101,15 +100,16 @@ int pvm_blob_parse(struct pvm_blob *blob, const uint8_t *bytes, size_t length, s
 	offset += mask_bytes;
 
 	if (offset != length) {
-		pvm_error_set(error, (uint32_t)offset, "%u bytes of trailing data after the bitmask, which ends at byte %u",
+		pvm_error_set(error, (uint32_t)offset,
+			      "%u bytes of trailing data after the bitmask, which ends at byte %u",
 			      (unsigned)(length - offset), (unsigned)offset);
 		return -1;
 	}
 	unsigned used_bits = code_length % 8;
 	if (used_bits && (blob->bitmask[mask_bytes - 1] >> used_bits)) {
 		pvm_error_set(error, (uint32_t)(offset - 1),
-			      "bitmask padding bits in byte %u are not zero (code is %llu bytes)", (unsigned)(offset - 1),
-			      (unsigned long long)code_length);
+			      "bitmask padding bits in byte %u are not zero (code is %llu bytes)",
+			      (unsigned)(offset - 1), (unsigned long long)code_length);
 		return -1;
 	}
 	return 0;

@@ -12,7 +12,7 @@
 #include "isa.h"
 
 #define PVM_REGISTER_COUNT 13
-#define PVM_MAX_SKIP 24
+#define PVM_MAX_SKIP       24
 
 struct pvm_code {
 	const uint8_t *bytes;

@@ -13,8 +13,7 @@ static const struct pvm_block_cost *table_find(const struct pvm_gas_model *model
 	return low < model->table_length && model->table[low].pc == pc ? &model->table[low] : 0;
 }
 
-static int cost_per_instruction(struct pvm_program *program, const struct pvm_gas_model *model,
-				struct pvm_error *error)
+static int cost_per_instruction(struct pvm_program *program, const struct pvm_gas_model *model, struct pvm_error *error)
 {
 	(void)model;
 	(void)error;

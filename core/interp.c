@@ -298,51 +298,51 @@ static uint32_t find_slot(const struct pvm_interp_code *code, uint32_t pc)
 
 /* ---- the loop --------------------------------------------------------- */
 
-#define NEXT()                                  \
-	do {                                    \
-		s++;                            \
-		goto *next_table[s->handler];   \
+#define NEXT()                                \
+	do {                                  \
+		s++;                          \
+		goto *next_table[s->handler]; \
 	} while (0)
 
-#define JUMP_TO(index)                          \
-	do {                                    \
-		s = slots + (index);            \
-		goto *next_table[s->handler];   \
+#define JUMP_TO(index)                        \
+	do {                                  \
+		s = slots + (index);          \
+		goto *next_table[s->handler]; \
 	} while (0)
 
 /* Memory access: the inlined test, then the careful one, which either allows
  * an access that straddles two pages or says why it stops. */
-#define CHECK_ACCESS(address, width, need)                                                             \
-	do {                                                                                           \
-		if (__builtin_expect(!pvm_memory_allows(memory, address, width, need), 0)) {           \
-			access_result = pvm_memory_check(memory, address, width, need, &fault_page);   \
-			if (access_result != PVM_ACCESS_OK)                                            \
-				goto memory_stop;                                                      \
-		}                                                                                      \
+#define CHECK_ACCESS(address, width, need)                                                           \
+	do {                                                                                         \
+		if (__builtin_expect(!pvm_memory_allows(memory, address, width, need), 0)) {         \
+			access_result = pvm_memory_check(memory, address, width, need, &fault_page); \
+			if (access_result != PVM_ACCESS_OK)                                          \
+				goto memory_stop;                                                    \
+		}                                                                                    \
 	} while (0)
 
-#define LOAD(address, width, dest, is_signed)                                           \
-	do {                                                                            \
-		uint32_t at_ = (address);                                               \
-		CHECK_ACCESS(at_, width, PVM_ACCESS_READ);                              \
-		uint64_t value_ = load_le(base + at_, width);                           \
-		r[dest] = (is_signed) ? sign_extend(value_, width) : value_;            \
-		NEXT();                                                                 \
+#define LOAD(address, width, dest, is_signed)                                \
+	do {                                                                 \
+		uint32_t at_ = (address);                                    \
+		CHECK_ACCESS(at_, width, PVM_ACCESS_READ);                   \
+		uint64_t value_ = load_le(base + at_, width);                \
+		r[dest] = (is_signed) ? sign_extend(value_, width) : value_; \
+		NEXT();                                                      \
 	} while (0)
 
-#define STORE(address, width, value)                                  \
-	do {                                                          \
-		uint32_t at_ = (address);                             \
-		CHECK_ACCESS(at_, width, PVM_ACCESS_WRITE);           \
-		store_le(base + at_, (value), width);                 \
-		NEXT();                                               \
+#define STORE(address, width, value)                        \
+	do {                                                \
+		uint32_t at_ = (address);                   \
+		CHECK_ACCESS(at_, width, PVM_ACCESS_WRITE); \
+		store_le(base + at_, (value), width);       \
+		NEXT();                                     \
 	} while (0)
 
-#define BRANCH(condition)                    \
-	do {                                 \
-		if (condition)               \
-			JUMP_TO(s->y);       \
-		NEXT();                      \
+#define BRANCH(condition)              \
+	do {                           \
+		if (condition)         \
+			JUMP_TO(s->y); \
+		NEXT();                \
 	} while (0)
 
 #define DYNAMIC_JUMP(address)                                                   \
@@ -822,7 +822,7 @@ op_branch_ge_u:
 op_branch_ge_s:
 	BRANCH((int64_t)r[s->a] >= (int64_t)r[s->b]);
 
-op_load_imm_jump_ind: {
+op_load_imm_jump_ind : {
 	/* The address uses r[b] before r[a] is written: they may be one. */
 	uint32_t address = (uint32_t)(r[s->b] + s->y);
 	r[s->a] = s->x;

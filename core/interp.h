@@ -41,8 +41,8 @@ struct pvm_slot {
 #define PVM_SLOT_CHARGE PVM_OP_COUNT
 /* Where a static jump to a non-block-start lands: panics at the jump. */
 #define PVM_SLOT_BAD_JUMP (PVM_OP_COUNT + 1)
-#define PVM_SLOT_KINDS (PVM_OP_COUNT + 2)
-#define PVM_NO_SLOT UINT32_MAX
+#define PVM_SLOT_KINDS    (PVM_OP_COUNT + 2)
+#define PVM_NO_SLOT       UINT32_MAX
 
 struct pvm_interp_code {
 	const struct pvm_program *program;

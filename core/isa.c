@@ -4,16 +4,16 @@
  * appendix A tables; GP 0.8 keeps them except that unlikely is 2, sbrk is gone
  * and count_set_bits_64 .. reverse_bytes move down by one (101..110). */
 #define NONE PVM_NO_OPCODE
-#define T PVM_TERMINATOR
-#define B (PVM_TERMINATOR | PVM_BRANCH)
-#define L PVM_LOAD
-#define S PVM_STORE
+#define T    PVM_TERMINATOR
+#define B    (PVM_TERMINATOR | PVM_BRANCH)
+#define L    PVM_LOAD
+#define S    PVM_STORE
 
 const struct pvm_op_info pvm_ops[PVM_OP_COUNT] = {
 	[PVM_OP_TRAP] = {"trap", PVM_ARGS_NONE, T, 0, {0, 0}},
 	[PVM_OP_FALLTHROUGH] = {"fallthrough", PVM_ARGS_NONE, T, 0, {1, 1}},
-	/* GP 0.7 leaves 3 unassigned; the gas-model vectors, written for GP 0.7
-	 * plus the 0.8 draft, use it for unlikely, so the 0.7 table accepts it. */
+	/* GP 0.7 leaves 3 unassigned; the gas-model vectors, written for GP 0.7 plus the
+	 * 0.8 draft, use it for unlikely, so the 0.7 table accepts it. */
 	[PVM_OP_UNLIKELY] = {"unlikely", PVM_ARGS_NONE, 0, 0, {3, 2}},
 	[PVM_OP_ECALLI] = {"ecalli", PVM_ARGS_IMM, 0, 0, {10, 10}},
 	[PVM_OP_LOAD_IMM_64] = {"load_imm_64", PVM_ARGS_REG_IMM64, 0, 0, {20, 20}},

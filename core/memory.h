@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define PVM_PAGE_SHIFT 12
-#define PVM_PAGE_SIZE (1u << PVM_PAGE_SHIFT)
+#define PVM_PAGE_SIZE  (1u << PVM_PAGE_SHIFT)
 #define PVM_PAGE_COUNT (1u << (32 - PVM_PAGE_SHIFT))
 /* Any access below this address panics, whatever is mapped (GP A.4). */
 #define PVM_LOWEST_ADDRESS 0x10000u
@@ -31,8 +31,7 @@ enum pvm_access_result {
 struct pvm_memory {
 	uint8_t *base;   /* guest address 0 */
 	uint8_t *access; /* enum pvm_access per page, PVM_PAGE_COUNT entries */
-	int (*set_access)(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count,
-			  enum pvm_access access);
+	int (*set_access)(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count, enum pvm_access access);
 	void *host;
 	uint32_t heap_top; /* where sbrk hands out memory next */
 	uint32_t heap_end; /* sbrk never grows the heap past this */

@@ -38,7 +38,7 @@ struct pvm_program {
 	uint8_t *jump_targets; /* bitmap of varpi over offsets 0..code.length-1 */
 	struct pvm_block *blocks;
 	uint32_t block_count;
-	uint32_t instruction_count; /* including the implicit trap at the end */
+	uint32_t instruction_count;  /* including the implicit trap at the end */
 	uint32_t bad_static_targets; /* jumps and branches that would panic */
 	uint32_t bad_jump_entries;   /* jump-table entries that would panic */
 	size_t jump_targets_size;

@@ -28,8 +28,7 @@ static int protect_pages(uint8_t *base, uint32_t first_page, uint64_t count, enu
 }
 
 /* The core's hook, for sbrk. */
-static int core_set_access(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count,
-			   enum pvm_access access)
+static int core_set_access(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count, enum pvm_access access)
 {
 	return protect_pages(memory->base, first_page, page_count, access);
 }
@@ -43,8 +42,8 @@ corral_result host_memory_init(struct host_memory *memory, corral_error *error)
 				 "the host's page size is %ld bytes; guest memory needs 4096-byte pages", page);
 	void *base = mmap(NULL, GUEST_SPACE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
-		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot reserve 4 GiB of address space for guest memory: %s",
-				 strerror(errno));
+		return host_fail(error, CORRAL_ERROR_SYSTEM,
+				 "cannot reserve 4 GiB of address space for guest memory: %s", strerror(errno));
 	uint8_t *access = calloc(PVM_PAGE_COUNT, 1);
 	if (!access) {
 		munmap(base, GUEST_SPACE);
@@ -94,8 +93,8 @@ corral_result host_memory_set_access(struct host_memory *memory, uint32_t addres
 	return CORRAL_OK;
 }
 
-corral_result host_memory_copy(struct host_memory *memory, uint32_t address, void *buffer, size_t length,
-			       bool write, corral_error *error)
+corral_result host_memory_copy(struct host_memory *memory, uint32_t address, void *buffer, size_t length, bool write,
+			       corral_error *error)
 {
 	const char *verb = write ? "write" : "read";
 	if (length > GUEST_SPACE - address)

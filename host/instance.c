@@ -14,13 +14,12 @@ static corral_result lay_out_standard(corral_instance *instance, const corral_in
 	const corral_module *module = instance->module;
 	struct loader_layout layout;
 	struct pvm_error problem;
-	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout,
-				   &problem))
+	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout, &problem))
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", module->name, problem.message);
 	for (uint32_t i = 0; i < layout.region_count; i++) {
 		const struct loader_region *region = &layout.regions[i];
-		corral_result result =
-			host_memory_set_access(&instance->memory, region->address, region->length, region->access, error);
+		corral_result result = host_memory_set_access(&instance->memory, region->address, region->length,
+							      region->access, error);
 		if (result == CORRAL_OK && region->data_length)
 			result = host_memory_copy(&instance->memory, region->address, (void *)region->data,
 						  region->data_length, true, error);
@@ -33,8 +32,8 @@ static corral_result lay_out_standard(corral_instance *instance, const corral_in
 	return CORRAL_OK;
 }
 
-corral_result corral_instance_new(corral_module *module, const corral_instance_config *config,
-				  corral_instance **out, corral_error *error)
+corral_result corral_instance_new(corral_module *module, const corral_instance_config *config, corral_instance **out,
+				  corral_error *error)
 {
 	corral_instance_config defaults;
 	*out = NULL;
@@ -68,21 +67,14 @@ void corral_instance_free(corral_instance *instance)
 }
 
 static const corral_interrupt_kind kind_of_status[PVM_STATUS_COUNT] = {
-	[PVM_STATUS_HALT] = CORRAL_FINISHED,
-	[PVM_STATUS_PANIC] = CORRAL_TRAP,
-	[PVM_STATUS_OUT_OF_GAS] = CORRAL_OUT_OF_GAS,
-	[PVM_STATUS_PAGE_FAULT] = CORRAL_PAGE_FAULT,
-	[PVM_STATUS_HOST_CALL] = CORRAL_HOST_CALL,
-	[PVM_STATUS_STEP] = CORRAL_STEP,
+	[PVM_STATUS_HALT] = CORRAL_FINISHED,         [PVM_STATUS_PANIC] = CORRAL_TRAP,
+	[PVM_STATUS_OUT_OF_GAS] = CORRAL_OUT_OF_GAS, [PVM_STATUS_PAGE_FAULT] = CORRAL_PAGE_FAULT,
+	[PVM_STATUS_HOST_CALL] = CORRAL_HOST_CALL,   [PVM_STATUS_STEP] = CORRAL_STEP,
 };
 
 static const char *const interrupt_names[] = {
-	[CORRAL_FINISHED] = "finished",
-	[CORRAL_TRAP] = "trap",
-	[CORRAL_OUT_OF_GAS] = "out of gas",
-	[CORRAL_PAGE_FAULT] = "page fault",
-	[CORRAL_HOST_CALL] = "host call",
-	[CORRAL_STEP] = "step",
+	[CORRAL_FINISHED] = "finished",     [CORRAL_TRAP] = "trap",           [CORRAL_OUT_OF_GAS] = "out of gas",
+	[CORRAL_PAGE_FAULT] = "page fault", [CORRAL_HOST_CALL] = "host call", [CORRAL_STEP] = "step",
 };
 
 const char *corral_interrupt_name(corral_interrupt_kind kind)

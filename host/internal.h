@@ -46,7 +46,7 @@ corral_result host_memory_init(struct host_memory *memory, corral_error *error);
 void host_memory_free(struct host_memory *memory);
 corral_result host_memory_set_access(struct host_memory *memory, uint32_t address, uint64_t length,
 				     corral_page_access access, corral_error *error);
-corral_result host_memory_copy(struct host_memory *memory, uint32_t address, void *buffer, size_t length,
-			       bool write, corral_error *error);
+corral_result host_memory_copy(struct host_memory *memory, uint32_t address, void *buffer, size_t length, bool write,
+			       corral_error *error);
 
 #endif

@@ -26,7 +26,7 @@ struct item {
 	enum target_kind target;
 	int64_t target_offset; /* TARGET_OFFSET */
 	uint32_t target_label; /* TARGET_LABEL */
-	uint8_t *raw; /* explicit bytes ("= ..") or .bytes */
+	uint8_t *raw;          /* explicit bytes ("= ..") or .bytes */
 	uint32_t raw_length;
 	int64_t asserted_offset; /* "N:" in front of it, or -1 */
 	uint32_t offset_length;  /* bytes given to the jump offset */
@@ -178,7 +178,8 @@ static int number(struct assembler *as, struct cursor *c, uint64_t *value, bool 
 	const char *start;
 	size_t n = word(c, &start);
 	if (!n || !isdigit((unsigned char)start[0]))
-		return failf(as, "expected a number at '%.*s'", (int)(c->end - start > 20 ? 20 : c->end - start), start);
+		return failf(as, "expected a number at '%.*s'", (int)(c->end - start > 20 ? 20 : c->end - start),
+			     start);
 	char text[80];
 	if (n >= sizeof text)
 		return failf(as, "number '%.*s...' is too long", 20, start);
@@ -197,8 +198,7 @@ static int number(struct assembler *as, struct cursor *c, uint64_t *value, bool 
 	return 0;
 }
 
-static const char *const abi_names[13] = {"ra", "sp", "t0", "t1", "t2", "s0", "s1",
-					  "a0", "a1", "a2", "a3", "a4", "a5"};
+static const char *const abi_names[13] = {"ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5"};
 
 static int reg(struct assembler *as, struct cursor *c, uint8_t *out)
 {
@@ -398,8 +398,8 @@ static int instruction(struct assembler *as, struct cursor *c, const char *mnemo
 		item->raw_length = (uint32_t)raw.length;
 	}
 	if (!at_end(c))
-		return failf(as, "unexpected '%.*s' after the operands", (int)(c->end - c->at > 20 ? 20 : c->end - c->at),
-			     c->at);
+		return failf(as, "unexpected '%.*s' after the operands",
+			     (int)(c->end - c->at > 20 ? 20 : c->end - c->at), c->at);
 	return 0;
 }
 
@@ -569,8 +569,9 @@ static int encode_all(struct assembler *as, bool *grew)
 			item->inst.pc = offset;
 			if (item->target != TARGET_NONE) {
 				destination = resolve(as, item->target, item->target_offset, item->target_label);
-				uint64_t *field = pvm_ops[item->inst.op].args == PVM_ARGS_REG_IMM_OFFSET ? &item->inst.imm_y
-													  : &item->inst.imm_x;
+				uint64_t *field = pvm_ops[item->inst.op].args == PVM_ARGS_REG_IMM_OFFSET
+							  ? &item->inst.imm_y
+							  : &item->inst.imm_x;
 				*field = (uint64_t)destination;
 			}
 		}
@@ -618,7 +619,8 @@ static int lay_out(struct assembler *as)
 		struct item *item = &as->items[i];
 		if (item->asserted_offset >= 0 && item->asserted_offset != item->offset) {
 			as->line = item->line;
-			return failf(as, "this is at offset %u, not %lld", item->offset, (long long)item->asserted_offset);
+			return failf(as, "this is at offset %u, not %lld", item->offset,
+				     (long long)item->asserted_offset);
 		}
 	}
 	if (as->pending_assert >= 0 && as->pending_assert != code_end(as)) {
@@ -670,8 +672,8 @@ static int build_blob(struct assembler *as, struct bytes *blob)
 	for (size_t i = 0; i < as->jump_count; i++) {
 		if (size < 8 && entries[i] >> (8 * size)) {
 			as->line = as->jumps[i].line;
-			status = failf(as, "jump-table entry %llu does not fit %u bytes", (unsigned long long)entries[i],
-				       size);
+			status = failf(as, "jump-table entry %llu does not fit %u bytes",
+				       (unsigned long long)entries[i], size);
 			goto done;
 		}
 	}

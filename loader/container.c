@@ -39,9 +39,10 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 	at += HEADER;
 	size_t data = (size_t)program->ro_length + program->rw_length;
 	if (length - at < data + 4) {
-		pvm_error_set(error, (uint32_t)at,
-			      "the header promises %u bytes of read-only and %u of read-write data, then a 4-byte code length, but only %u bytes follow it",
-			      program->ro_length, program->rw_length, (unsigned)(length - at));
+		pvm_error_set(
+			error, (uint32_t)at,
+			"the header promises %u bytes of read-only and %u of read-write data, then a 4-byte code length, but only %u bytes follow it",
+			program->ro_length, program->rw_length, (unsigned)(length - at));
 		return -1;
 	}
 	program->ro_data = bytes + at;
@@ -50,8 +51,7 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 	uint32_t code_length = read_fixed(bytes + at, 4);
 	at += 4;
 	if (length - at != code_length) {
-		pvm_error_set(error, (uint32_t)at,
-			      "the code length at byte %u says %u bytes, but %u bytes follow it",
+		pvm_error_set(error, (uint32_t)at, "the code length at byte %u says %u bytes, but %u bytes follow it",
 			      (unsigned)(at - 4), code_length, (unsigned)(length - at));
 		return -1;
 	}
@@ -150,17 +150,19 @@ int loader_standard_layout(const struct loader_program *program, const uint8_t *
 		return -1;
 	}
 	uint64_t heap_bytes = (uint64_t)program->rw_length + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
-	uint64_t needed = 5 * Z + zone_round(program->ro_length) + zone_round(heap_bytes) +
-			  zone_round(program->stack_size) + I;
+	uint64_t needed =
+		5 * Z + zone_round(program->ro_length) + zone_round(heap_bytes) + zone_round(program->stack_size) + I;
 	if (needed > top) {
-		pvm_error_set(error, 0,
-			      "the memory layout needs %llu bytes (%u read-only, %u read-write, %u heap pages, %u stack), more than the 4 GiB address space",
-			      (unsigned long long)needed, program->ro_length, program->rw_length, program->heap_pages,
-			      program->stack_size);
+		pvm_error_set(
+			error, 0,
+			"the memory layout needs %llu bytes (%u read-only, %u read-write, %u heap pages, %u stack), more than the 4 GiB address space",
+			(unsigned long long)needed, program->ro_length, program->rw_length, program->heap_pages,
+			program->stack_size);
 		return -1;
 	}
 	uint64_t rw_start = 2 * Z + zone_round(program->ro_length);
-	uint64_t heap_end = rw_start + page_round(program->rw_length) + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
+	uint64_t heap_end =
+		rw_start + page_round(program->rw_length) + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
 	uint64_t stack_end = top - 2 * Z - I;
 	uint64_t stack_start = stack_end - page_round(program->stack_size);
 	uint64_t arguments_start = top - Z - I;

@@ -37,7 +37,7 @@ int loader_parse(const uint8_t *bytes, size_t length, corral_format format, stru
 const char *loader_format_name(corral_format format);
 
 /* GP A.7 constants */
-#define LOADER_ZONE_SIZE 0x10000u    /* Z_Z */
+#define LOADER_ZONE_SIZE  0x10000u   /* Z_Z */
 #define LOADER_INPUT_SIZE 0x1000000u /* Z_I: the most argument data */
 
 struct loader_region {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Conformance from the command line, as a user runs it: every vector folder
+# must end with "N passed, 0 failed" (N = the JSON files in it), and every JAM
+# service program must run to a host call with no panic before it.
+set -u
+corral=${1:?usage: scripts/conformance.sh path/to/corral}
+vectors=${CORRAL_VECTORS:-../shared/vectors}
+failed=0
+
+if [ ! -d "$vectors/pvm" ]; then
+	echo "conformance: SKIPPED: no test vectors at $vectors (set CORRAL_VECTORS)"
+	exit 0
+fi
+
+check_folder() {
+	local folder=$1 count last
+	shift
+	count=$(find "$folder" -name '*.json' | wc -l)
+	last=$("$corral" vectors "$@" "$folder" 2>&1 | tail -n 1)
+	if [ "$last" = "$count passed, 0 failed" ]; then
+		echo "ok   vectors $folder: $last"
+	else
+		echo "FAIL vectors $folder: expected '$count passed, 0 failed', got '$last'"
+		"$corral" vectors "$@" "$folder" 2>&1 | grep -m 10 FAIL
+		failed=1
+	fi
+}
+
+check_folder "$vectors/pvm/v0.4/programs"
+check_folder "$vectors/pvm/gas-model/programs"
+check_folder "$vectors/pvm/jamv1-sample"
+
+for service in "$vectors"/pvm/services/*.jam; do
+	out=$("$corral" run "$service" 2>&1)
+	stop=$(echo "$out" | grep '^stopped:')
+	case "$stop" in
+	"stopped: host call "*)
+		echo "ok   run $(basename "$service"): $stop" ;;
+	*)
+		echo "FAIL run $(basename "$service"): ${stop:-$out}"
+		failed=1 ;;
+	esac
+done
+exit $failed

@@ -1,0 +1,119 @@
+#include "tests/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "loader/asm.h"
+
+uint8_t *support_assemble(const char *source, size_t *length)
+{
+	uint8_t *bytes = NULL;
+	char error[400];
+	int status = loader_assemble(source, strlen(source), "test.s", &bytes, length, error, sizeof error);
+	cr_assert_eq(status, 0, "assembly failed: %s", error);
+	return bytes;
+}
+
+void machine_from_bytes(struct machine *machine, const uint8_t *bytes, size_t length,
+			const corral_module_config *config, int64_t gas)
+{
+	corral_error error;
+	corral_instance_config instance_config;
+	memset(machine, 0, sizeof *machine);
+	cr_assert_eq(corral_engine_new(NULL, &machine->engine, &error), CORRAL_OK, "%s", error.message);
+	cr_assert_eq(corral_module_new(machine->engine, bytes, length, "test", config, &machine->module, &error),
+		     CORRAL_OK, "module: %s", error.message);
+	corral_instance_config_init(&instance_config);
+	instance_config.gas = gas;
+	cr_assert_eq(corral_instance_new(machine->module, &instance_config, &machine->instance, &error), CORRAL_OK,
+		     "instance: %s", error.message);
+}
+
+void machine_from_source(struct machine *machine, const char *source, const corral_module_config *config,
+			 int64_t gas)
+{
+	size_t length;
+	uint8_t *bytes = support_assemble(source, &length);
+	machine_from_bytes(machine, bytes, length, config, gas);
+	free(bytes);
+}
+
+void machine_from_file(struct machine *machine, const char *name, const corral_module_config *config,
+		       int64_t gas)
+{
+	char path[256];
+	size_t length;
+	snprintf(path, sizeof path, "tests/asm/%s", name);
+	uint8_t *text = support_read_file(path, &length);
+	char *source = malloc(length + 1);
+	cr_assert_not_null(source);
+	memcpy(source, text, length);
+	source[length] = 0;
+	machine_from_source(machine, source, config, gas);
+	free(source);
+	free(text);
+}
+
+void machine_free(struct machine *machine)
+{
+	corral_instance_free(machine->instance);
+	corral_module_free(machine->module);
+	corral_engine_free(machine->engine);
+	memset(machine, 0, sizeof *machine);
+}
+
+corral_interrupt machine_run(struct machine *machine)
+{
+	return corral_instance_run(machine->instance);
+}
+
+uint64_t machine_reg(struct machine *machine, unsigned index)
+{
+	return corral_instance_reg(machine->instance, index);
+}
+
+void machine_map(struct machine *machine, uint32_t address, uint32_t length, corral_page_access access)
+{
+	corral_error error;
+	cr_assert_eq(corral_instance_map(machine->instance, address, length, access, &error), CORRAL_OK, "map: %s",
+		     error.message);
+}
+
+corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config,
+			 corral_error *error)
+{
+	corral_engine *engine;
+	corral_module *module = NULL;
+	cr_assert_eq(corral_engine_new(NULL, &engine, error), CORRAL_OK);
+	corral_result result = corral_module_new(engine, bytes, length, "test", config, &module, error);
+	corral_module_free(module);
+	corral_engine_free(engine);
+	return result;
+}
+
+const char *support_vectors(void)
+{
+	const char *path = getenv("CORRAL_VECTORS");
+	struct stat info;
+	if (!path || stat(path, &info) || !S_ISDIR(info.st_mode))
+		return NULL;
+	return path;
+}
+
+uint8_t *support_read_file(const char *path, size_t *length)
+{
+	FILE *file = fopen(path, "rb");
+	cr_assert_not_null(file, "cannot open %s", path);
+	fseek(file, 0, SEEK_END);
+	long size = ftell(file);
+	fseek(file, 0, SEEK_SET);
+	uint8_t *bytes = malloc((size_t)size + 1);
+	cr_assert_not_null(bytes);
+	cr_assert_eq(fread(bytes, 1, (size_t)size, file), (size_t)size);
+	fclose(file);
+	*length = (size_t)size;
+	return bytes;
+}
