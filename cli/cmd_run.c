@@ -18,6 +18,7 @@ struct run_options {
 	uint32_t pc;
 	bool pc_given;
 	bool trace;
+	bool resume_host_calls;
 	uint8_t *arguments;
 	size_t arguments_length;
 };
@@ -39,7 +40,7 @@ static void print_module(const char *path, const corral_module *module)
 		       info.bad_static_targets, info.bad_jump_entries);
 }
 
-static void print_stop(const corral_instance *instance, corral_interrupt interrupt, int64_t initial_gas)
+static void print_stop(const corral_instance *instance, corral_interrupt interrupt, const struct run_options *options)
 {
 	switch (interrupt.kind) {
 	case CORRAL_FINISHED:
@@ -63,7 +64,10 @@ static void print_stop(const corral_instance *instance, corral_interrupt interru
 		break;
 	}
 	int64_t left = corral_instance_gas(instance);
-	printf("gas: %lld used, %lld left\n", (long long)(initial_gas - left), (long long)left);
+	if (options->gas_given)
+		printf("gas: %lld used, %lld left\n", (long long)(options->gas - left), (long long)left);
+	else
+		printf("gas: %lld used (no limit was given)\n", (long long)(options->gas - left));
 	printf("registers:\n");
 	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++) {
 		uint64_t value = corral_instance_reg(instance, i);
@@ -92,6 +96,20 @@ static corral_interrupt trace(corral_instance *instance, const corral_module *mo
 		putchar('\n');
 		if (interrupt.kind != CORRAL_STEP)
 			return interrupt;
+	}
+}
+
+/* With --continue, every host call is a no-op: shown, then resumed. */
+static corral_interrupt run(corral_instance *instance, const corral_module *module, const struct run_options *options)
+{
+	for (;;) {
+		corral_interrupt interrupt = options->trace ? trace(instance, module) : corral_instance_run(instance);
+		if (interrupt.kind != CORRAL_HOST_CALL || !options->resume_host_calls)
+			return interrupt;
+		printf("host call %" PRIu64 " at pc %u: a0..a5 =", interrupt.host_call, interrupt.pc);
+		for (unsigned i = 7; i < CORRAL_REGISTER_COUNT; i++)
+			printf(" 0x%" PRIx64, corral_instance_reg(instance, i));
+		printf(" (resumed as a no-op)\n");
 	}
 }
 
@@ -143,6 +161,8 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 				return cli_usage_error(self, "--args takes the argument bytes in hex");
 		} else if (!strcmp(argv[i], "--trace")) {
 			options->trace = true;
+		} else if (!strcmp(argv[i], "--continue")) {
+			options->resume_host_calls = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_usage_error(self, "unknown option %s", argv[i]);
 		} else if (options->path) {
@@ -190,8 +210,8 @@ int cmd_run(int argc, char **argv)
 		print_module(options.path, module);
 		if (options.pc_given)
 			corral_instance_set_pc(instance, options.pc);
-		corral_interrupt interrupt = options.trace ? trace(instance, module) : corral_instance_run(instance);
-		print_stop(instance, interrupt, options.gas);
+		corral_interrupt interrupt = run(instance, module, &options);
+		print_stop(instance, interrupt, &options);
 		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
 	}
 	corral_instance_free(instance);

@@ -4,8 +4,10 @@
 #include "cli/cli.h"
 
 const struct command cli_commands[] = {
-	{"run", "FILE [--gas N] [--pc N] [--isa gp0.7|gp0.8] [--format auto|blob|jam] [--args HEX] [--trace]",
-	 "run a program until it stops; print how, the registers and the gas used", cmd_run},
+	{"run",
+	 "FILE [--gas N] [--pc N] [--isa gp0.7|gp0.8] [--format auto|blob|jam] [--args HEX] [--trace] [--continue]",
+	 "run a program until it stops; print how, the registers and the gas used (--continue: show each host call and resume)",
+	 cmd_run},
 	{"disasm", "FILE [--isa gp0.7|gp0.8] [--format auto|blob|jam] [-o OUT.s]",
 	 "print every instruction with its offset, the block starts and the jump table", cmd_disasm},
 	{"asm", "FILE.s -o OUT", "assemble PVM assembly (the disassembler's output assembles back to the same bytes)",

@@ -32,8 +32,7 @@ void machine_from_bytes(struct machine *machine, const uint8_t *bytes, size_t le
 		     "instance: %s", error.message);
 }
 
-void machine_from_source(struct machine *machine, const char *source, const corral_module_config *config,
-			 int64_t gas)
+void machine_from_source(struct machine *machine, const char *source, const corral_module_config *config, int64_t gas)
 {
 	size_t length;
 	uint8_t *bytes = support_assemble(source, &length);
@@ -41,8 +40,7 @@ void machine_from_source(struct machine *machine, const char *source, const corr
 	free(bytes);
 }
 
-void machine_from_file(struct machine *machine, const char *name, const corral_module_config *config,
-		       int64_t gas)
+void machine_from_file(struct machine *machine, const char *name, const corral_module_config *config, int64_t gas)
 {
 	char path[256];
 	size_t length;
@@ -82,8 +80,7 @@ void machine_map(struct machine *machine, uint32_t address, uint32_t length, cor
 		     error.message);
 }
 
-corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config,
-			 corral_error *error)
+corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config, corral_error *error)
 {
 	corral_engine *engine;
 	corral_module *module = NULL;

@@ -22,11 +22,9 @@ uint8_t *support_assemble(const char *source, size_t *length);
 void machine_from_bytes(struct machine *machine, const uint8_t *bytes, size_t length,
 			const corral_module_config *config, int64_t gas);
 /* The same from assembly text. */
-void machine_from_source(struct machine *machine, const char *source, const corral_module_config *config,
-			 int64_t gas);
+void machine_from_source(struct machine *machine, const char *source, const corral_module_config *config, int64_t gas);
 /* From an assembly file under tests/asm/. */
-void machine_from_file(struct machine *machine, const char *name, const corral_module_config *config,
-		       int64_t gas);
+void machine_from_file(struct machine *machine, const char *name, const corral_module_config *config, int64_t gas);
 void machine_free(struct machine *machine);
 
 corral_interrupt machine_run(struct machine *machine);
@@ -34,8 +32,7 @@ uint64_t machine_reg(struct machine *machine, unsigned index);
 void machine_map(struct machine *machine, uint32_t address, uint32_t length, corral_page_access access);
 
 /* Tries to build a module; returns the result and fills error. */
-corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config,
-			 corral_error *error);
+corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config, corral_error *error);
 
 /* $CORRAL_VECTORS, or NULL when it is not set or not a folder (tests then
  * skip, saying why). */
