@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "loader/array.h"
 
 struct options {
 	bool isa_given;
@@ -447,14 +448,8 @@ struct path_list {
 
 static int add_path(struct path_list *list, const char *path)
 {
-	if (list->count == list->capacity) {
-		size_t next = list->capacity ? list->capacity * 2 : 64;
-		char **bigger = realloc(list->paths, next * sizeof *bigger);
-		if (!bigger)
-			return cli_error("out of memory listing vectors");
-		list->paths = bigger;
-		list->capacity = next;
-	}
+	if (!array_reserve((void **)&list->paths, &list->capacity, list->count + 1, sizeof *list->paths))
+		return cli_error("out of memory listing vectors");
 	list->paths[list->count] = strdup(path);
 	if (!list->paths[list->count])
 		return cli_error("out of memory listing vectors");

@@ -1,5 +1,7 @@
 #include "cli/json.h"
 
+#include "loader/array.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,19 +238,6 @@ static void read_number(struct reader *reader, struct json_value *value)
 
 static void read_value(struct reader *reader, struct json_value *value, int depth);
 
-static bool grow(void **items, size_t *capacity, size_t count, size_t size)
-{
-	if (count < *capacity)
-		return true;
-	size_t next = *capacity ? *capacity * 2 : 8;
-	void *bigger = realloc(*items, next * size);
-	if (!bigger)
-		return false;
-	*items = bigger;
-	*capacity = next;
-	return true;
-}
-
 static void read_array(struct reader *reader, struct json_value *value, int depth)
 {
 	size_t capacity = 0;
@@ -259,7 +248,7 @@ static void read_array(struct reader *reader, struct json_value *value, int dept
 		return;
 	}
 	for (;;) {
-		if (!grow((void **)&value->items, &capacity, value->count, sizeof *value->items)) {
+		if (!array_reserve((void **)&value->items, &capacity, value->count + 1, sizeof *value->items)) {
 			fail(reader, "out of memory");
 			return;
 		}
@@ -297,7 +286,7 @@ static void read_object(struct reader *reader, struct json_value *value, int dep
 			return;
 		}
 		reader->at++;
-		if (!grow((void **)&value->members, &capacity, value->count, sizeof *value->members)) {
+		if (!array_reserve((void **)&value->members, &capacity, value->count + 1, sizeof *value->members)) {
 			fail(reader, "out of memory");
 			return;
 		}

@@ -53,12 +53,12 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 		return -1;
 	}
 	size_t capacity = (size_t)program->instruction_count + program->block_count + program->bad_static_targets;
-	uint32_t *block_slots = pvm_allocate(allocator, (size_t)program->block_count * sizeof *block_slots);
+	code->block_slots = pvm_allocate(allocator, (size_t)program->block_count * sizeof *code->block_slots);
 	code->slots = pvm_allocate(allocator, capacity * sizeof *code->slots);
 	code->jump_count = program->blob.jump_count;
 	code->jump_slots = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_slots);
+	uint32_t *block_slots = code->block_slots;
 	if (!block_slots || !code->slots || !code->jump_slots) {
-		pvm_release(allocator, block_slots, (size_t)program->block_count * sizeof *block_slots);
 		pvm_interp_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory for %llu interpreter slots", (unsigned long long)capacity);
 		return -1;
@@ -77,9 +77,9 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 			pc = inst.next;
 		}
 	}
-	code->sorted_count = code->slot_count;
+	code->program_slots = code->slot_count;
 
-	for (uint32_t s = 0; s < code->sorted_count; s++) {
+	for (uint32_t s = 0; s < code->program_slots; s++) {
 		struct pvm_slot *slot = &code->slots[s];
 		if (slot->handler == PVM_SLOT_CHARGE)
 			continue;
@@ -94,7 +94,6 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 					      ? block_slots[pvm_program_block_at(program, target)]
 					      : PVM_NO_SLOT;
 	}
-	pvm_release(allocator, block_slots, (size_t)program->block_count * sizeof *block_slots);
 	return 0;
 }
 
@@ -104,8 +103,10 @@ void pvm_interp_free(struct pvm_interp_code *code, const struct pvm_allocator *a
 	size_t capacity = (size_t)program->instruction_count + program->block_count + program->bad_static_targets;
 	pvm_release(allocator, code->slots, capacity * sizeof *code->slots);
 	pvm_release(allocator, code->jump_slots, (size_t)code->jump_count * sizeof *code->jump_slots);
+	pvm_release(allocator, code->block_slots, (size_t)program->block_count * sizeof *code->block_slots);
 	code->slots = NULL;
 	code->jump_slots = NULL;
+	code->block_slots = NULL;
 }
 
 void pvm_state_set_pc(struct pvm_state *state, uint32_t pc)
@@ -277,23 +278,19 @@ static inline uint64_t sign_extend(uint64_t value, uint32_t width)
 	return (uint64_t)((int64_t)(value << shift) >> shift);
 }
 
-/* Finds the slot to resume at for (pc, block_paid): an instruction slot, or
- * the charge slot in front of it when pc starts a block not yet paid for. */
+/* The instruction slot for pc, or PVM_NO_SLOT when no instruction of the
+ * program's walk starts there. Rare (only after set_pc), so a walk through
+ * the block is fine. */
 static uint32_t find_slot(const struct pvm_interp_code *code, uint32_t pc)
 {
-	uint32_t low = 0, high = code->sorted_count;
-	while (low < high) {
-		uint32_t middle = low + (high - low) / 2;
-		if (code->slots[middle].pc <= pc)
-			low = middle + 1;
-		else
-			high = middle;
-	}
-	/* The charge slot precedes the instruction with the same pc, so the
-	 * last slot at or below pc is the instruction. */
-	if (low == 0 || code->slots[low - 1].pc != pc || code->slots[low - 1].handler == PVM_SLOT_CHARGE)
+	int64_t block = pvm_program_block_at(code->program, pc);
+	if (block < 0)
 		return PVM_NO_SLOT;
-	return low - 1;
+	uint32_t slot = code->block_slots[block] + 1;
+	for (uint32_t i = 0; i < code->program->blocks[block].count; i++, slot++)
+		if (code->slots[slot].pc == pc)
+			return slot;
+	return PVM_NO_SLOT;
 }
 
 /* ---- the loop --------------------------------------------------------- */

@@ -48,9 +48,10 @@ struct pvm_interp_code {
 	const struct pvm_program *program;
 	struct pvm_slot *slots;
 	uint32_t slot_count;
-	uint32_t sorted_count; /* slots[0..sorted_count) are in pc order */
-	uint32_t *jump_slots;  /* per jump-table entry: target slot, or PVM_NO_SLOT */
+	uint32_t program_slots; /* slots[0..program_slots) follow the code; bad-jump slots come after */
+	uint32_t *jump_slots;   /* per jump-table entry: target slot, or PVM_NO_SLOT */
 	uint32_t jump_count;
+	uint32_t *block_slots; /* per gas block: its charge slot */
 };
 
 /* The machine state the interpreter runs on; the embedder owns it. */

@@ -12,6 +12,7 @@
 #include "core/blob.h"
 #include "core/disasm.h"
 #include "core/encode.h"
+#include "loader/array.h"
 #include "loader/asm.h"
 
 enum item_kind { ITEM_INSTRUCTION, ITEM_BYTES };
@@ -94,30 +95,12 @@ static int failf(struct assembler *as, const char *format, ...)
 	return -1;
 }
 
-static bool grow(void **array, size_t *capacity, size_t count, size_t size)
-{
-	if (count < *capacity)
-		return true;
-	size_t next = *capacity ? *capacity * 2 : 16;
-	void *bigger = realloc(*array, next * size);
-	if (!bigger)
-		return false;
-	*array = bigger;
-	*capacity = next;
-	return true;
-}
-
 static int append_bytes(struct assembler *as, struct bytes *bytes, const uint8_t *data, size_t length)
 {
-	while (bytes->length + length > bytes->capacity) {
-		size_t next = bytes->capacity ? bytes->capacity * 2 : 256;
-		uint8_t *bigger = realloc(bytes->data, next);
-		if (!bigger)
-			return failf(as, "out of memory");
-		bytes->data = bigger;
-		bytes->capacity = next;
-	}
-	memcpy(bytes->data + bytes->length, data, length);
+	if (!array_reserve((void **)&bytes->data, &bytes->capacity, bytes->length + length, 1))
+		return failf(as, "out of memory");
+	if (length)
+		memcpy(bytes->data + bytes->length, data, length);
 	bytes->length += length;
 	return 0;
 }
@@ -230,7 +213,7 @@ static int64_t label_index(struct assembler *as, const char *name, size_t n)
 	int64_t found = find_label(as, name, n);
 	if (found >= 0)
 		return found;
-	if (!grow((void **)&as->labels, &as->label_capacity, as->label_count, sizeof *as->labels))
+	if (!array_reserve((void **)&as->labels, &as->label_capacity, as->label_count + 1, sizeof *as->labels))
 		return failf(as, "out of memory");
 	struct label *label = &as->labels[as->label_count];
 	label->name = strndup(name, n);
@@ -298,7 +281,7 @@ static int hex_bytes(struct assembler *as, struct cursor *c, struct bytes *out)
 
 static struct item *new_item(struct assembler *as, enum item_kind kind)
 {
-	if (!grow((void **)&as->items, &as->item_capacity, as->item_count, sizeof *as->items)) {
+	if (!array_reserve((void **)&as->items, &as->item_capacity, as->item_count + 1, sizeof *as->items)) {
 		failf(as, "out of memory");
 		return NULL;
 	}
@@ -430,7 +413,8 @@ static int directive(struct assembler *as, struct cursor *c, const char *name, s
 		as->isa_set = true;
 	} else if (same_word(name, n, ".jump_table")) {
 		do {
-			if (!grow((void **)&as->jumps, &as->jump_capacity, as->jump_count, sizeof *as->jumps))
+			if (!array_reserve((void **)&as->jumps, &as->jump_capacity, as->jump_count + 1,
+					   sizeof *as->jumps))
 				return failf(as, "out of memory");
 			struct jump_entry *entry = &as->jumps[as->jump_count++];
 			entry->line = as->line;
