@@ -1,0 +1,31 @@
+/* corral-bench: interpreter speed, then decoding speed, between a header
+ * and a footer that say where and when the figures were taken. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench/bench.h"
+
+void bench_fail(const char *format, ...)
+{
+	va_list args;
+	fflush(stdout);
+	fputs("corral-bench: FAILED: ", stderr);
+	va_start(args, format);
+	vfprintf(stderr, format, args);
+	va_end(args);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+int main(void)
+{
+	/* Figures appear as they are measured, even through a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	double start = bench_now();
+	bench_print_header();
+	bench_interp_speed();
+	bench_decode_speed();
+	bench_print_footer(bench_now() - start);
+	return 0;
+}
