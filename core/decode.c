@@ -7,13 +7,26 @@ static inline uint8_t zeta(const struct pvm_code *code, uint64_t offset)
 
 uint32_t pvm_code_skip(const struct pvm_code *code, uint32_t pc)
 {
-	for (uint32_t j = 0; j < PVM_MAX_SKIP; j++) {
-		uint64_t at = (uint64_t)pc + 1 + j;
-		/* Past the end the bitmask reads as all ones. */
-		if (at >= code->length || ((code->bitmask[at >> 3] >> (at & 7)) & 1))
-			return j;
-	}
-	return PVM_MAX_SKIP;
+	uint64_t start = (uint64_t)pc + 1;
+	if (start >= code->length)
+		return 0;
+	/* The 25 bitmask bits from `start` on, read a byte at a time: bit j
+	 * says whether an opcode starts at start + j. */
+	uint64_t mask_bytes = ((uint64_t)code->length + 7) / 8, first = start >> 3, bits = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (first + 8 <= mask_bytes)
+		__builtin_memcpy(&bits, code->bitmask + first, 8);
+	else
+#endif
+		for (uint64_t i = 0; i < 5 && first + i < mask_bytes; i++)
+			bits |= (uint64_t)code->bitmask[first + i] << (8 * i);
+	bits >>= start & 7;
+	/* Past the end the bitmask reads as all ones; and skip stops at 24. */
+	uint64_t left = code->length - start;
+	if (left < PVM_MAX_SKIP)
+		bits |= 1ull << left;
+	bits |= 1ull << PVM_MAX_SKIP;
+	return (uint32_t)__builtin_ctzll(bits);
 }
 
 enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, bool *defined)

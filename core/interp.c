@@ -28,17 +28,16 @@ static void fill_slot(struct pvm_slot *slot, const struct pvm_inst *inst)
 }
 
 /* The slot a static jump to `target` lands on: the charge slot of the target
- * block, or a fresh trap slot carrying the jump's own pc, because a jump to
- * anything but a block start panics at the jump (GP A.17). */
-static uint32_t resolve_target(struct pvm_interp_code *code, const uint32_t *block_slots, int64_t target,
-			       uint32_t jump_pc)
+ * block, or a fresh bad-jump slot carrying the jump's own pc, because a jump
+ * to anything but a block start panics at the jump (GP A.17). */
+static const struct pvm_slot *resolve_target(struct pvm_interp_code *code, int64_t target, uint32_t jump_pc)
 {
 	const struct pvm_program *program = code->program;
 	if (pvm_program_is_jump_target(program, target))
-		return block_slots[pvm_program_block_at(program, (uint32_t)target)];
+		return &code->slots[code->block_slots[pvm_program_block_at(program, (uint32_t)target)]];
 	struct pvm_slot *panic = &code->slots[code->slot_count++];
 	*panic = (struct pvm_slot){.handler = PVM_SLOT_BAD_JUMP, .pc = jump_pc};
-	return (uint32_t)(panic - code->slots);
+	return panic;
 }
 
 int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *program,
@@ -56,43 +55,42 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 	code->block_slots = pvm_allocate(allocator, (size_t)program->block_count * sizeof *code->block_slots);
 	code->slots = pvm_allocate(allocator, capacity * sizeof *code->slots);
 	code->jump_count = program->blob.jump_count;
-	code->jump_slots = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_slots);
-	uint32_t *block_slots = code->block_slots;
-	if (!block_slots || !code->slots || !code->jump_slots) {
+	code->jump_targets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_targets);
+	if (!code->block_slots || !code->slots || !code->jump_targets) {
 		pvm_interp_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory for %llu interpreter slots", (unsigned long long)capacity);
 		return -1;
 	}
 
+	/* Where each block's charge slot goes is known before any is filled,
+	 * so forward jumps resolve in the same pass. */
+	uint32_t next = 0;
+	for (uint32_t b = 0; b < program->block_count; b++) {
+		code->block_slots[b] = next;
+		next += 1 + program->blocks[b].count;
+	}
+	code->program_slots = code->slot_count = next;
+
 	struct pvm_inst inst;
+	struct pvm_slot *slot = code->slots;
 	for (uint32_t b = 0; b < program->block_count; b++) {
 		const struct pvm_block *block = &program->blocks[b];
-		block_slots[b] = code->slot_count;
-		code->slots[code->slot_count++] =
-			(struct pvm_slot){.handler = PVM_SLOT_CHARGE, .pc = block->pc, .x = block->cost};
+		*slot++ = (struct pvm_slot){.handler = PVM_SLOT_CHARGE, .pc = block->pc, .x = block->cost};
 		uint32_t pc = block->pc;
-		for (uint32_t i = 0; i < block->count; i++) {
+		for (uint32_t i = 0; i < block->count; i++, slot++) {
 			pvm_decode(&program->code, pc, &inst);
-			fill_slot(&code->slots[code->slot_count++], &inst);
+			fill_slot(slot, &inst);
+			int64_t target;
+			if (pvm_inst_target(&inst, &target))
+				slot->y = (uintptr_t)resolve_target(code, target, inst.pc);
 			pc = inst.next;
 		}
 	}
-	code->program_slots = code->slot_count;
-
-	for (uint32_t s = 0; s < code->program_slots; s++) {
-		struct pvm_slot *slot = &code->slots[s];
-		if (slot->handler == PVM_SLOT_CHARGE)
-			continue;
-		pvm_decode(&program->code, slot->pc, &inst);
-		int64_t target;
-		if (pvm_inst_target(&inst, &target))
-			code->slots[s].y = resolve_target(code, block_slots, target, slot->pc);
-	}
 	for (uint32_t j = 0; j < code->jump_count; j++) {
 		uint32_t target = pvm_blob_jump_entry(&program->blob, j);
-		code->jump_slots[j] = pvm_program_is_jump_target(program, target)
-					      ? block_slots[pvm_program_block_at(program, target)]
-					      : PVM_NO_SLOT;
+		code->jump_targets[j] = pvm_program_is_jump_target(program, target)
+						? &code->slots[code->block_slots[pvm_program_block_at(program, target)]]
+						: NULL;
 	}
 	return 0;
 }
@@ -102,10 +100,10 @@ void pvm_interp_free(struct pvm_interp_code *code, const struct pvm_allocator *a
 	const struct pvm_program *program = code->program;
 	size_t capacity = (size_t)program->instruction_count + program->block_count + program->bad_static_targets;
 	pvm_release(allocator, code->slots, capacity * sizeof *code->slots);
-	pvm_release(allocator, code->jump_slots, (size_t)code->jump_count * sizeof *code->jump_slots);
+	pvm_release(allocator, code->jump_targets, (size_t)code->jump_count * sizeof *code->jump_targets);
 	pvm_release(allocator, code->block_slots, (size_t)program->block_count * sizeof *code->block_slots);
 	code->slots = NULL;
-	code->jump_slots = NULL;
+	code->jump_targets = NULL;
 	code->block_slots = NULL;
 }
 
@@ -301,10 +299,10 @@ static uint32_t find_slot(const struct pvm_interp_code *code, uint32_t pc)
 		goto *next_table[s->handler]; \
 	} while (0)
 
-#define JUMP_TO(index)                        \
-	do {                                  \
-		s = slots + (index);          \
-		goto *next_table[s->handler]; \
+#define JUMP_TO(target)                                           \
+	do {                                                      \
+		s = (const struct pvm_slot *)(uintptr_t)(target); \
+		goto *next_table[s->handler];                     \
 	} while (0)
 
 /* Memory access: the inlined test, then the careful one, which either allows
@@ -351,9 +349,9 @@ static uint32_t find_slot(const struct pvm_interp_code *code, uint32_t pc)
 				goto halt;                                      \
 			goto panic;                                             \
 		}                                                               \
-		if (code->jump_slots[index_] == PVM_NO_SLOT)                    \
+		if (!code->jump_targets[index_])                                \
 			goto panic;                                             \
-		JUMP_TO(code->jump_slots[index_]);                              \
+		JUMP_TO(code->jump_targets[index_]);                            \
 	} while (0)
 
 void pvm_interp_run(const struct pvm_interp_code *code, struct pvm_state *state, struct pvm_memory *memory,

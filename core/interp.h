@@ -34,7 +34,7 @@ struct pvm_slot {
 	uint8_t a, b, d; /* register indexes */
 	uint32_t pc;
 	uint64_t x; /* first immediate; the block cost of a charge slot */
-	uint64_t y; /* second immediate, or the target slot of a jump */
+	uint64_t y; /* second immediate, or a jump's target slot (a pointer) */
 };
 
 /* Charges the block that follows it. */
@@ -48,8 +48,8 @@ struct pvm_interp_code {
 	const struct pvm_program *program;
 	struct pvm_slot *slots;
 	uint32_t slot_count;
-	uint32_t program_slots; /* slots[0..program_slots) follow the code; bad-jump slots come after */
-	uint32_t *jump_slots;   /* per jump-table entry: target slot, or PVM_NO_SLOT */
+	uint32_t program_slots;               /* slots[0..program_slots) follow the code; bad-jump slots come after */
+	const struct pvm_slot **jump_targets; /* per jump-table entry: target slot, or NULL */
 	uint32_t jump_count;
 	uint32_t *block_slots; /* per gas block: its charge slot */
 };
