@@ -173,6 +173,21 @@ static char *read_string(struct reader *reader, size_t *length)
 				free(out);
 				return NULL;
 			}
+			/* A high surrogate and the low one after it are one
+			 * code point, which UTF-8 writes in four bytes. */
+			if (code >= 0xD800 && code < 0xDC00 && reader->at + 6 <= end &&
+			    reader->text[reader->at] == '\\' && reader->text[reader->at + 1] == 'u') {
+				size_t save = reader->at;
+				uint32_t low;
+				reader->at += 2;
+				if (read_hex4(reader, &low) && low >= 0xDC00 && low < 0xE000)
+					code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+				else if (reader->failed) {
+					free(out);
+					return NULL;
+				} else
+					reader->at = save;
+			}
 			put_utf8(out, &n, code);
 			break;
 		default:

@@ -24,7 +24,7 @@ void pvm_vtextf(struct pvm_text *text, const char *format, va_list args);
 /* The error every core function reports: what was wrong and where. */
 struct pvm_error {
 	uint32_t offset; /* byte offset in the input, when it has one */
-	char message[240];
+	char message[480];
 };
 
 void pvm_error_set(struct pvm_error *error, uint32_t offset, const char *format, ...)

@@ -14,6 +14,9 @@ static corral_result lay_out_standard(corral_instance *instance, const corral_in
 	const corral_module *module = instance->module;
 	struct loader_layout layout;
 	struct pvm_error problem;
+	if (config->arguments_length > LOADER_INPUT_SIZE)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: %zu bytes of arguments are over the limit of %u",
+				 module->name, config->arguments_length, LOADER_INPUT_SIZE);
 	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout, &problem))
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", module->name, problem.message);
 	for (uint32_t i = 0; i < layout.region_count; i++) {

@@ -70,6 +70,9 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		name = "program";
 	if (config->isa != CORRAL_ISA_GP07 && config->isa != CORRAL_ISA_GP08)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown ISA %u", name, (unsigned)config->isa);
+	if (config->format > CORRAL_FORMAT_JAM)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown program format %u", name,
+				 (unsigned)config->format);
 
 	corral_module *module = calloc(1, sizeof *module);
 	if (!module)
@@ -93,9 +96,9 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 	enum pvm_isa isa = config->isa == CORRAL_ISA_GP08 ? PVM_ISA_GP08 : PVM_ISA_GP07;
 	if (pvm_program_init(&module->program, module->container.blob, module->container.blob_length, isa,
 			     &libc_allocator, &problem)) {
+		const char *part = module->container.format == CORRAL_FORMAT_JAM ? "code: " : "";
 		corral_module_free(module);
-		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s%s", name,
-				 module->container.format == CORRAL_FORMAT_JAM ? "code: " : "", problem.message);
+		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s%s", name, part, problem.message);
 	}
 	struct pvm_gas_model model;
 	result = gas_model(config, &model, &sorted, name, error);

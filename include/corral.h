@@ -34,7 +34,7 @@ typedef enum corral_result {
 
 typedef struct corral_error {
 	corral_result code;
-	char message[320];
+	char message[640];
 } corral_error;
 
 const char *corral_result_name(corral_result result);

@@ -170,7 +170,11 @@ static int number(struct assembler *as, struct cursor *c, uint64_t *value, bool 
 	text[n] = 0;
 	char *stop;
 	errno = 0;
-	unsigned long long magnitude = strtoull(text, &stop, 0);
+	/* Decimal or 0x-hex only: a leading zero is not octal here. */
+	bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+	unsigned long long magnitude = strtoull(hex ? text + 2 : text, &stop, hex ? 16 : 10);
+	if (hex && !isxdigit((unsigned char)text[2]))
+		stop = text;
 	if (errno || *stop)
 		return failf(as, "'%s' is not a number that fits 64 bits", text);
 	if (negative && magnitude > (1ull << 63))
@@ -547,6 +551,10 @@ static int encode_all(struct assembler *as, bool *grew)
 	*grew = false;
 	for (size_t i = 0; i < as->item_count; i++) {
 		struct item *item = &as->items[i];
+		/* Labels ahead resolve to last pass's offsets: when an offset
+		 * moves, targets may need more bytes, so go round again. */
+		if (item->offset != offset)
+			*grew = true;
 		item->offset = offset;
 		int64_t destination = 0;
 		if (item->kind == ITEM_INSTRUCTION) {
@@ -652,6 +660,11 @@ static int build_blob(struct assembler *as, struct bytes *blob)
 	} else if (as->jump_count) {
 		for (size = 1; size < 8 && (largest >> (8 * size)); size++)
 			;
+	}
+	if (size == 0 && as->jump_count) {
+		as->line = as->jumps[0].line;
+		status = failf(as, "the jump table has entries, but .jump_entry_size gives them 0 bytes");
+		goto done;
 	}
 	for (size_t i = 0; i < as->jump_count; i++) {
 		if (size < 8 && entries[i] >> (8 * size)) {

@@ -21,7 +21,8 @@ static uint32_t read_fixed(const uint8_t *at, unsigned width)
 	return value;
 }
 
-/* E3(|o|) E3(|w|) E2(z) E3(s) o w E4(|c|) c, starting at `start`. */
+/* E3(|o|) E3(|w|) E2(z) E3(s) o w E4(|c|) c, starting at `start`. On
+ * failure returns how far it got: 1 header, 2 data, 3 code length. */
 static int parse_standard(const uint8_t *bytes, size_t length, size_t start, struct loader_program *program,
 			  struct pvm_error *error)
 {
@@ -30,7 +31,7 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 	if (length - at < HEADER) {
 		pvm_error_set(error, (uint32_t)at, "%u bytes are too few for the 11-byte standard-program header",
 			      (unsigned)(length - at));
-		return -1;
+		return 1;
 	}
 	program->ro_length = read_fixed(bytes + at, 3);
 	program->rw_length = read_fixed(bytes + at + 3, 3);
@@ -43,7 +44,7 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 			error, (uint32_t)at,
 			"the header promises %u bytes of read-only and %u of read-write data, then a 4-byte code length, but only %u bytes follow it",
 			program->ro_length, program->rw_length, (unsigned)(length - at));
-		return -1;
+		return 2;
 	}
 	program->ro_data = bytes + at;
 	program->rw_data = bytes + at + program->ro_length;
@@ -53,7 +54,7 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 	if (length - at != code_length) {
 		pvm_error_set(error, (uint32_t)at, "the code length at byte %u says %u bytes, but %u bytes follow it",
 			      (unsigned)(at - 4), code_length, (unsigned)(length - at));
-		return -1;
+		return 3;
 	}
 	program->blob = bytes + at;
 	program->blob_length = code_length;
@@ -64,20 +65,28 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 /* A JAM standard program, behind a metadata prefix or not. */
 static int parse_jam(const uint8_t *bytes, size_t length, struct loader_program *program, struct pvm_error *error)
 {
-	struct pvm_error plain;
-	if (parse_standard(bytes, length, 0, program, &plain) == 0)
+	struct pvm_error plain, behind_metadata;
+	int plain_stage = parse_standard(bytes, length, 0, program, &plain), metadata_stage = 0;
+	if (plain_stage == 0)
 		return 0;
 	size_t at = 0;
 	uint64_t metadata_length;
-	if (pvm_varint_read(bytes, length, &at, &metadata_length) == 0 && metadata_length <= length - at &&
-	    parse_standard(bytes, length, at + metadata_length, program, error) == 0) {
-		program->has_metadata = true;
-		program->metadata = bytes + at;
-		program->metadata_length = (size_t)metadata_length;
-		return 0;
+	if (pvm_varint_read(bytes, length, &at, &metadata_length) == 0 && metadata_length <= length - at) {
+		metadata_stage = parse_standard(bytes, length, at + metadata_length, program, &behind_metadata);
+		if (metadata_stage == 0) {
+			program->has_metadata = true;
+			program->metadata = bytes + at;
+			program->metadata_length = (size_t)metadata_length;
+			return 0;
+		}
 	}
-	/* Neither reading works; the plain one's complaint is the clearer. */
-	*error = plain;
+	/* Neither reading works. When the one behind metadata got at least as
+	 * far, either may be what was meant: say both. */
+	if (metadata_stage < plain_stage || metadata_stage < 2)
+		*error = plain;
+	else
+		pvm_error_set(error, plain.offset, "%s (read behind a %llu-byte metadata prefix: %s)", plain.message,
+			      (unsigned long long)metadata_length, behind_metadata.message);
 	return -1;
 }
 
@@ -97,7 +106,11 @@ int loader_parse(const uint8_t *bytes, size_t length, corral_format format, stru
 	case CORRAL_FORMAT_JAM:
 		return parse_jam(bytes, length, program, error);
 	case CORRAL_FORMAT_AUTO:
-		if (parse_jam(bytes, length, program, &jam_error) == 0)
+		/* A JAM reading whose code is no blob loses to a raw blob that
+		 * parses: the container's shape alone can be chance. */
+		if (parse_jam(bytes, length, program, &jam_error) == 0 &&
+		    (pvm_blob_parse(&blob, program->blob, program->blob_length, &jam_error) == 0 ||
+		     pvm_blob_parse(&blob, bytes, length, &blob_error) != 0))
 			return 0;
 		if (pvm_blob_parse(&blob, bytes, length, &blob_error) == 0) {
 			*program = (struct loader_program){0};
