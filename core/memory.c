@@ -26,7 +26,11 @@ uint64_t pvm_memory_sbrk(struct pvm_memory *memory, uint64_t amount)
 	if (start > memory->heap_end || amount > (uint64_t)memory->heap_end - start)
 		return 0;
 	uint64_t end = start + amount;
-	uint64_t first_page = ((uint64_t)start + PVM_PAGE_SIZE - 1) >> PVM_PAGE_SHIFT;
+	/* The page the old top lies in is the heap's already, unless the
+	 * embedder has unmapped it since: then it is mapped again. */
+	uint64_t first_page = start >> PVM_PAGE_SHIFT;
+	if ((start & (PVM_PAGE_SIZE - 1)) && memory->access[first_page] == PVM_ACCESS_WRITE)
+		first_page++;
 	uint64_t last_page = (end + PVM_PAGE_SIZE - 1) >> PVM_PAGE_SHIFT;
 	for (uint64_t page = first_page; page < last_page; page++)
 		if (memory->access[page] != PVM_ACCESS_NONE)
