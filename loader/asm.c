@@ -644,13 +644,9 @@ static int build_blob(struct assembler *as, struct bytes *blob)
 	}
 	for (size_t i = 0; i < as->jump_count; i++) {
 		struct jump_entry *entry = &as->jumps[i];
-		int64_t value = resolve(as, entry->kind, entry->offset, entry->label);
-		if (value < 0) {
-			as->line = entry->line;
-			status = failf(as, "jump-table entry %zu is negative", i);
-			goto done;
-		}
-		entries[i] = (uint64_t)value;
+		/* An entry is a natural number of up to 64 bits (wider than
+		 * any offset, so it need not be a real one): @N keeps its bits. */
+		entries[i] = (uint64_t)resolve(as, entry->kind, entry->offset, entry->label);
 		if (entries[i] > largest)
 			largest = entries[i];
 	}
