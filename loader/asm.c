@@ -229,7 +229,8 @@ static int64_t label_index(struct assembler *as, const char *name, size_t n)
 }
 
 /* @N, @label or label. */
-static int target(struct assembler *as, struct cursor *c, enum target_kind *kind, int64_t *offset, uint32_t *label)
+static int target(struct assembler *as, struct cursor *c, enum target_kind *kind, int64_t *offset, uint32_t *label,
+		  bool *negative)
 {
 	skip_blanks(c);
 	bool at = eat(c, '@');
@@ -238,7 +239,7 @@ static int target(struct assembler *as, struct cursor *c, enum target_kind *kind
 		uint64_t value;
 		if (!at)
 			return failf(as, "a numeric target is written @N");
-		if (number(as, c, &value, NULL))
+		if (number(as, c, &value, negative))
 			return -1;
 		*kind = TARGET_OFFSET;
 		*offset = (int64_t)value;
@@ -355,7 +356,7 @@ static int operands(struct assembler *as, struct cursor *c, struct item *item)
 	}
 	if (status)
 		return -1;
-	if (target_field && target(as, c, &item->target, &item->target_offset, &item->target_label))
+	if (target_field && target(as, c, &item->target, &item->target_offset, &item->target_label, NULL))
 		return -1;
 	return 0;
 }
@@ -422,8 +423,11 @@ static int directive(struct assembler *as, struct cursor *c, const char *name, s
 				return failf(as, "out of memory");
 			struct jump_entry *entry = &as->jumps[as->jump_count++];
 			entry->line = as->line;
-			if (target(as, c, &entry->kind, &entry->offset, &entry->label))
+			bool negative = false;
+			if (target(as, c, &entry->kind, &entry->offset, &entry->label, &negative))
 				return -1;
+			if (negative)
+				return failf(as, "jump-table entry %zu is negative", as->jump_count - 1);
 		} while (eat(c, ','));
 	} else if (same_word(name, n, ".jump_entry_size")) {
 		if (directive_number(as, c, 8, &value))

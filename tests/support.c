@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "loader/asm.h"
+#include "tests/raw_program.h"
 
 uint8_t *support_assemble(const char *source, size_t *length)
 {
@@ -113,4 +114,18 @@ uint8_t *support_read_file(const char *path, size_t *length)
 	fclose(file);
 	*length = (size_t)size;
 	return bytes;
+}
+
+void machine_load_untouched(struct machine *machine, int64_t gas, const char *source)
+{
+	machine_from_asm(machine, CORRAL_ISA_GP07, source, gas);
+	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
+		corral_instance_set_reg(machine->instance, i, UNTOUCHED);
+}
+
+void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
+{
+	cr_assert_eq(stop.kind, kind, "stopped with %s, expected %s", corral_interrupt_name(stop.kind),
+		     corral_interrupt_name(kind));
+	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
 }

@@ -31,6 +31,17 @@ corral_interrupt machine_run(struct machine *machine);
 uint64_t machine_reg(struct machine *machine, unsigned index);
 void machine_map(struct machine *machine, uint32_t address, uint32_t length, corral_page_access access);
 
+/* A value no test program writes: registers that should be left alone are
+ * set to it first. */
+#define UNTOUCHED 0x5EED5EED5EED5EEDull
+
+/* Assembles GP 0.7 `source` (tests/raw_program.h's machine_from_asm), with
+ * `gas`, and sets every register to UNTOUCHED. */
+void machine_load_untouched(struct machine *machine, int64_t gas, const char *source);
+
+/* The run stopped for `kind` at `pc`. */
+void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc);
+
 /* Tries to build a module; returns the result and fills error. */
 corral_result module_try(const uint8_t *bytes, size_t length, const corral_module_config *config, corral_error *error);
 

@@ -30,13 +30,6 @@ static void start(struct machine *m, corral_isa isa, const uint8_t *code, size_t
 	preset_registers(m);
 }
 
-static void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
-{
-	cr_assert_eq(stop.kind, kind, "stopped with %s, expected %s", corral_interrupt_name(stop.kind),
-		     corral_interrupt_name(kind));
-	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
-}
-
 /* Every register but `except` still holds its sentinel. */
 static void assert_untouched_but(struct machine *m, int except)
 {

@@ -9,8 +9,6 @@
 #include "tests/raw_program.h"
 #include "tests/support.h"
 
-#define UNTOUCHED 0x5EED5EED5EED5EEDull
-
 /* One block of three instructions that halts with r7 = 42. */
 static const char *const halt_program = "load_imm r0, -65536\n"
 					"load_imm r7, 42\n"
@@ -24,20 +22,6 @@ static const char *const two_blocks = "load_imm r1, 1\n"
 				      "load_imm r7, 42\n"
 				      "jump_ind r0, 0\n";
 
-static void load(struct machine *m, const char *source, int64_t gas)
-{
-	machine_from_asm(m, CORRAL_ISA_GP07, source, gas);
-	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
-		corral_instance_set_reg(m->instance, i, UNTOUCHED);
-}
-
-static void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
-{
-	cr_assert_eq(stop.kind, kind, "stopped with %s, expected %s", corral_interrupt_name(stop.kind),
-		     corral_interrupt_name(kind));
-	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
-}
-
 static void assert_gas(struct machine *m, int64_t gas)
 {
 	cr_assert_eq(corral_instance_gas(m->instance), gas, "gas is %lld, expected %lld",
@@ -49,7 +33,7 @@ static void assert_gas(struct machine *m, int64_t gas)
 Test(gas, exactly_the_block_cost_runs_and_leaves_zero)
 {
 	struct machine m;
-	load(&m, halt_program, 3);
+	machine_load_untouched(&m, 3, halt_program);
 	assert_stop(machine_run(&m), CORRAL_FINISHED, 8);
 	assert_gas(&m, 0);
 	cr_assert_eq(machine_reg(&m, 7), 42);
@@ -59,7 +43,7 @@ Test(gas, exactly_the_block_cost_runs_and_leaves_zero)
 Test(gas, one_short_stops_at_the_block_start_with_nothing_changed)
 {
 	struct machine m;
-	load(&m, halt_program, 2);
+	machine_load_untouched(&m, 2, halt_program);
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 	assert_gas(&m, 2);
 	cr_assert_eq(machine_reg(&m, 0), UNTOUCHED);
@@ -71,7 +55,7 @@ Test(gas, one_short_stops_at_the_block_start_with_nothing_changed)
 Test(gas, more_gas_after_running_out_continues_at_the_block)
 {
 	struct machine m;
-	load(&m, halt_program, 2);
+	machine_load_untouched(&m, 2, halt_program);
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 	corral_instance_set_gas(m.instance, 3);
 	assert_stop(machine_run(&m), CORRAL_FINISHED, 8);
@@ -83,7 +67,7 @@ Test(gas, more_gas_after_running_out_continues_at_the_block)
 Test(gas, running_again_without_more_gas_runs_out_again)
 {
 	struct machine m;
-	load(&m, halt_program, 2);
+	machine_load_untouched(&m, 2, halt_program);
 	for (int i = 0; i < 3; i++) {
 		assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 		assert_gas(&m, 2);
@@ -96,7 +80,7 @@ Test(gas, zero_and_negative_gas_run_out_before_anything)
 	static const int64_t gases[] = {0, -1, INT64_MIN};
 	for (size_t i = 0; i < sizeof gases / sizeof *gases; i++) {
 		struct machine m;
-		load(&m, halt_program, gases[i]);
+		machine_load_untouched(&m, gases[i], halt_program);
 		assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 		assert_gas(&m, gases[i]);
 		machine_free(&m);
@@ -106,11 +90,11 @@ Test(gas, zero_and_negative_gas_run_out_before_anything)
 Test(gas, a_trap_costs_its_gas_too)
 {
 	struct machine m;
-	load(&m, "trap\n", 1);
+	machine_load_untouched(&m, 1, "trap\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	assert_gas(&m, 0);
 	machine_free(&m);
-	load(&m, "trap\n", 0);
+	machine_load_untouched(&m, 0, "trap\n");
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 	machine_free(&m);
 }
@@ -118,12 +102,12 @@ Test(gas, a_trap_costs_its_gas_too)
 Test(gas, the_trap_past_the_end_belongs_to_the_last_block)
 {
 	struct machine m;
-	load(&m, "load_imm r1, 1\n", 2);
+	machine_load_untouched(&m, 2, "load_imm r1, 1\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 3);
 	assert_gas(&m, 0);
 	cr_assert_eq(machine_reg(&m, 1), 1);
 	machine_free(&m);
-	load(&m, "load_imm r1, 1\n", 1);
+	machine_load_untouched(&m, 1, "load_imm r1, 1\n");
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
 	machine_free(&m);
@@ -132,7 +116,7 @@ Test(gas, the_trap_past_the_end_belongs_to_the_last_block)
 Test(gas, a_later_block_one_short_stops_at_its_start_after_the_first)
 {
 	struct machine m;
-	load(&m, two_blocks, 5);
+	machine_load_untouched(&m, 5, two_blocks);
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 4);
 	assert_gas(&m, 3);
 	cr_assert_eq(machine_reg(&m, 1), 1, "the first block ran");
@@ -151,12 +135,11 @@ Test(gas, a_loop_runs_out_at_its_head_after_whole_trips)
 	/* Entry block 2, then 2 per trip: 2 + 2 * 7 + 1 gas is seven trips
 	 * and one unit left over. */
 	struct machine m;
-	load(&m,
-	     "load_imm r1, 0\n"
-	     "fallthrough\n"
-	     "@3: loop: add_imm_64 r1, r1, 1\n"
-	     "jump @loop\n",
-	     17);
+	machine_load_untouched(&m, 17,
+			       "load_imm r1, 0\n"
+			       "fallthrough\n"
+			       "@3: loop: add_imm_64 r1, r1, 1\n"
+			       "jump @loop\n");
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 3);
 	assert_gas(&m, 1);
 	cr_assert_eq(machine_reg(&m, 1), 7);
@@ -166,7 +149,7 @@ Test(gas, a_loop_runs_out_at_its_head_after_whole_trips)
 Test(gas, the_largest_gas_is_charged_without_overflow)
 {
 	struct machine m;
-	load(&m, halt_program, INT64_MAX);
+	machine_load_untouched(&m, INT64_MAX, halt_program);
 	assert_stop(machine_run(&m), CORRAL_FINISHED, 8);
 	assert_gas(&m, INT64_MAX - 3);
 	machine_free(&m);
@@ -177,12 +160,11 @@ Test(gas, the_largest_gas_is_charged_without_overflow)
 Test(gas, resuming_after_a_page_fault_does_not_charge_again)
 {
 	struct machine m;
-	load(&m,
-	     "load_imm r1, 1\n"
-	     "@3: load_u32 r2, 0x20000\n"
-	     "load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "load_imm r1, 1\n"
+			       "@3: load_u32 r2, 0x20000\n"
+			       "load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	corral_interrupt stop = machine_run(&m);
 	assert_stop(stop, CORRAL_PAGE_FAULT, 3);
 	assert_gas(&m, 6);
@@ -197,11 +179,10 @@ Test(gas, resuming_after_a_page_fault_does_not_charge_again)
 Test(gas, resuming_after_a_fault_with_no_gas_left_finishes_the_paid_block)
 {
 	struct machine m;
-	load(&m,
-	     "load_u32 r2, 0x20000\n"
-	     "load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     3);
+	machine_load_untouched(&m, 3,
+			       "load_u32 r2, 0x20000\n"
+			       "load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	assert_stop(machine_run(&m), CORRAL_PAGE_FAULT, 0);
 	assert_gas(&m, 0);
 	machine_map(&m, 0x20000, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
@@ -213,12 +194,11 @@ Test(gas, resuming_after_a_fault_with_no_gas_left_finishes_the_paid_block)
 Test(gas, resuming_after_host_calls_does_not_charge_again)
 {
 	struct machine m;
-	load(&m,
-	     "ecalli 1\n"
-	     "ecalli 2\n"
-	     "load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "ecalli 1\n"
+			       "ecalli 2\n"
+			       "load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 0);
 	assert_gas(&m, 6);
 	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 2);
@@ -233,12 +213,11 @@ Test(gas, gas_taken_away_in_a_host_call_stops_the_next_block)
 	/* Block 0 (ecalli, fallthrough) is paid for on entry; block 1 at 3 is
 	 * not, and the host leaves one unit of the two it needs. */
 	struct machine m;
-	load(&m,
-	     "ecalli 1\n"
-	     "fallthrough\n"
-	     "@3: load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "ecalli 1\n"
+			       "fallthrough\n"
+			       "@3: load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 0);
 	assert_gas(&m, 8);
 	corral_instance_set_gas(m.instance, 1);
@@ -267,7 +246,7 @@ Test(gas, single_steps_stop_after_each_instruction_and_charge_each_block_once)
 		int64_t gas;
 	} steps[] = {{3, 97}, {6, 97}, {7, 97}, {10, 94}, {15, 94}};
 	struct machine m;
-	load(&m, stepped, 100);
+	machine_load_untouched(&m, 100, stepped);
 	corral_instance_set_single_step(m.instance, true);
 	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
 		corral_interrupt stop = machine_run(&m);
@@ -284,7 +263,7 @@ Test(gas, single_steps_stop_after_each_instruction_and_charge_each_block_once)
 Test(gas, each_single_step_does_exactly_one_instruction)
 {
 	struct machine m;
-	load(&m, stepped, 100);
+	machine_load_untouched(&m, 100, stepped);
 	corral_instance_set_single_step(m.instance, true);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_STEP);
 	cr_assert_eq(machine_reg(&m, 1), 1);
@@ -301,7 +280,7 @@ Test(gas, each_single_step_does_exactly_one_instruction)
 Test(gas, a_single_step_into_an_unpaid_block_runs_out_of_gas_there)
 {
 	struct machine m;
-	load(&m, stepped, 4);
+	machine_load_untouched(&m, 4, stepped);
 	corral_instance_set_single_step(m.instance, true);
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(machine_run(&m).kind, CORRAL_STEP);
@@ -315,12 +294,11 @@ Test(gas, a_single_step_into_an_unpaid_block_runs_out_of_gas_there)
 Test(gas, a_single_step_over_a_jump_stops_at_the_target_unpaid)
 {
 	struct machine m;
-	load(&m,
-	     "@0: jump @target\n"
-	     "trap\n"
-	     "target: load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "@0: jump @target\n"
+			       "trap\n"
+			       "target: load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	corral_instance_set_single_step(m.instance, true);
 	corral_interrupt stop = machine_run(&m);
 	assert_stop(stop, CORRAL_STEP, 3);
@@ -336,13 +314,12 @@ Test(gas, single_steps_through_a_loop_pay_each_trip)
 {
 	/* Block 0 costs 2, the loop block 2 per trip, the trap 1: 2 + 2 * 3 + 1. */
 	struct machine m;
-	load(&m,
-	     "load_imm r1, 0\n"
-	     "fallthrough\n"
-	     "loop: add_imm_64 r1, r1, 1\n"
-	     "branch_lt_u_imm r1, 3, @loop\n"
-	     "trap\n",
-	     100);
+	machine_load_untouched(&m, 100,
+			       "load_imm r1, 0\n"
+			       "fallthrough\n"
+			       "loop: add_imm_64 r1, r1, 1\n"
+			       "branch_lt_u_imm r1, 3, @loop\n"
+			       "trap\n");
 	corral_instance_set_single_step(m.instance, true);
 	corral_interrupt stop;
 	int steps = 0;
@@ -358,7 +335,7 @@ Test(gas, single_steps_through_a_loop_pay_each_trip)
 Test(gas, switching_single_steps_off_midway_pays_the_same)
 {
 	struct machine m;
-	load(&m, stepped, 100);
+	machine_load_untouched(&m, 100, stepped);
 	corral_instance_set_single_step(m.instance, true);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_STEP);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_STEP);
@@ -372,12 +349,11 @@ Test(gas, switching_single_steps_off_midway_pays_the_same)
 Test(gas, a_host_call_in_single_step_mode_is_reported_as_a_host_call)
 {
 	struct machine m;
-	load(&m,
-	     "load_imm r1, 1\n"
-	     "@3: ecalli 7\n"
-	     "@5: load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     100);
+	machine_load_untouched(&m, 100,
+			       "load_imm r1, 1\n"
+			       "@3: ecalli 7\n"
+			       "@5: load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	corral_instance_set_single_step(m.instance, true);
 	assert_stop(machine_run(&m), CORRAL_STEP, 3);
 	corral_interrupt stop = machine_run(&m);
@@ -497,11 +473,10 @@ Test(gas, a_loop_pays_its_table_cost_on_every_trip)
 Test(gas, a_single_step_that_faults_is_paid_once_and_retried)
 {
 	struct machine m;
-	load(&m,
-	     "load_u8 r1, 0x20000\n"
-	     "@5: load_imm r0, -65536\n"
-	     "jump_ind r0, 0\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "load_u8 r1, 0x20000\n"
+			       "@5: load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	corral_instance_set_single_step(m.instance, true);
 	corral_interrupt stop = machine_run(&m);
 	assert_stop(stop, CORRAL_PAGE_FAULT, 0);
@@ -521,7 +496,7 @@ Test(gas, a_single_step_that_faults_is_paid_once_and_retried)
 Test(gas, a_single_step_after_running_out_pays_and_does_one_instruction)
 {
 	struct machine m;
-	load(&m, stepped, 2);
+	machine_load_untouched(&m, 2, stepped);
 	corral_instance_set_single_step(m.instance, true);
 	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS, 0);
 	assert_gas(&m, 2);
@@ -536,12 +511,11 @@ Test(gas, a_single_step_after_running_out_pays_and_does_one_instruction)
 Test(gas, a_single_step_after_a_host_call_runs_the_next_instruction_unpaid)
 {
 	struct machine m;
-	load(&m,
-	     "ecalli 1\n"
-	     "@2: load_imm r1, 1\n"
-	     "@5: load_imm r2, 2\n"
-	     "trap\n",
-	     10);
+	machine_load_untouched(&m, 10,
+			       "ecalli 1\n"
+			       "@2: load_imm r1, 1\n"
+			       "@5: load_imm r2, 2\n"
+			       "trap\n");
 	cr_assert_eq(machine_run(&m).kind, CORRAL_HOST_CALL);
 	assert_gas(&m, 6);
 	corral_instance_set_single_step(m.instance, true);
@@ -566,7 +540,7 @@ Test(gas, a_jump_into_a_block_that_cannot_be_paid_stops_at_the_target)
 			 "load_imm r0, -65536\n"
 			 "jump_ind r0, 0\n",
 			 jumps[i]);
-		load(&m, source, 3);
+		machine_load_untouched(&m, 3, source);
 		corral_instance_set_reg(m.instance, 1, 2);
 		corral_interrupt stop = machine_run(&m);
 		cr_assert_eq(stop.kind, CORRAL_OUT_OF_GAS, "%s", jumps[i]);

@@ -7,15 +7,7 @@
 #include "tests/raw_program.h"
 #include "tests/support.h"
 
-#define GAS       1000
-#define UNTOUCHED 0x5EED5EED5EED5EEDull
-
-static void load(struct machine *m, const char *source)
-{
-	machine_from_asm(m, CORRAL_ISA_GP07, source, GAS);
-	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
-		corral_instance_set_reg(m->instance, i, UNTOUCHED);
-}
+#define GAS 1000
 
 static void assert_call(corral_interrupt stop, uint32_t pc, uint64_t index)
 {
@@ -28,7 +20,7 @@ static void assert_call(corral_interrupt stop, uint32_t pc, uint64_t index)
 static uint64_t first_call_index(const char *source)
 {
 	struct machine m;
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_interrupt stop = machine_run(&m);
 	cr_assert_eq(stop.kind, CORRAL_HOST_CALL, "%s", source);
 	machine_free(&m);
@@ -40,9 +32,10 @@ static uint64_t first_call_index(const char *source)
 Test(hostcall, reports_the_index_and_the_pc_of_the_ecalli)
 {
 	struct machine m;
-	load(&m, "load_imm r1, 1\n"
-		 "@3: ecalli 17\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "load_imm r1, 1\n"
+			       "@3: ecalli 17\n"
+			       "trap\n");
 	assert_call(machine_run(&m), 3, 17);
 	cr_assert_eq(corral_instance_pc(m.instance), 5, "the next run starts after the ecalli");
 	cr_assert_eq(machine_reg(&m, 1), 1);
@@ -100,9 +93,10 @@ Test(hostcall, the_immediate_of_each_length_sign_extends_from_its_top_bit)
 Test(hostcall, running_again_continues_at_the_next_instruction)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "@2: load_imm r2, 5\n"
-		 "@5: trap\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "@2: load_imm r2, 5\n"
+			       "@5: trap\n");
 	assert_call(machine_run(&m), 0, 1);
 	cr_assert_eq(machine_reg(&m, 2), UNTOUCHED);
 	corral_interrupt stop = machine_run(&m);
@@ -115,7 +109,7 @@ Test(hostcall, running_again_continues_at_the_next_instruction)
 Test(hostcall, a_host_call_changes_no_register_by_itself)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n");
+	machine_load_untouched(&m, GAS, "ecalli 1\n");
 	assert_call(machine_run(&m), 0, 1);
 	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
 		cr_assert_eq(machine_reg(&m, i), UNTOUCHED, "r%u", i);
@@ -125,12 +119,13 @@ Test(hostcall, a_host_call_changes_no_register_by_itself)
 Test(hostcall, several_host_calls_in_a_row_each_stop)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "ecalli 2\n"
-		 "ecalli -3\n"
-		 "ecalli 4\n"
-		 "load_imm r0, -65536\n"
-		 "@13: jump_ind r0, 0\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "ecalli 2\n"
+			       "ecalli -3\n"
+			       "ecalli 4\n"
+			       "load_imm r0, -65536\n"
+			       "@13: jump_ind r0, 0\n");
 	static const uint64_t indexes[] = {1, 2, UINT64_MAX - 2, 4};
 	for (uint32_t i = 0; i < 4; i++)
 		assert_call(machine_run(&m), 2 * i, indexes[i]);
@@ -145,8 +140,9 @@ Test(hostcall, several_host_calls_in_a_row_each_stop)
 Test(hostcall, an_ecalli_at_the_end_of_the_code_resumes_into_the_trap_past_it)
 {
 	struct machine m;
-	load(&m, "fallthrough\n"
-		 "ecalli 9\n");
+	machine_load_untouched(&m, GAS,
+			       "fallthrough\n"
+			       "ecalli 9\n");
 	assert_call(machine_run(&m), 1, 9);
 	corral_interrupt stop = machine_run(&m);
 	cr_assert_eq(stop.kind, CORRAL_TRAP);
@@ -157,13 +153,14 @@ Test(hostcall, an_ecalli_at_the_end_of_the_code_resumes_into_the_trap_past_it)
 Test(hostcall, host_calls_in_a_loop)
 {
 	struct machine m;
-	load(&m, "load_imm r1, 0\n"
-		 "fallthrough\n"
-		 "@3: loop: ecalli 3\n"
-		 "add_imm_64 r1, r1, 1\n"
-		 "branch_lt_u_imm r1, 4, @loop\n"
-		 "load_imm r0, -65536\n"
-		 "jump_ind r0, 0\n");
+	machine_load_untouched(&m, GAS,
+			       "load_imm r1, 0\n"
+			       "fallthrough\n"
+			       "@3: loop: ecalli 3\n"
+			       "add_imm_64 r1, r1, 1\n"
+			       "branch_lt_u_imm r1, 4, @loop\n"
+			       "load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	for (uint64_t trip = 0; trip < 4; trip++) {
 		assert_call(machine_run(&m), 3, 3);
 		cr_assert_eq(machine_reg(&m, 1), trip);
@@ -182,10 +179,11 @@ Test(hostcall, registers_set_by_the_embedder_are_seen_after_the_call)
 	/* The guest asks (ecalli 1) for two numbers in r7 and r8, adds them,
 	 * and reports the sum in r9 (ecalli 2). */
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "add_64 r9, r7, r8\n"
-		 "ecalli 2\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "add_64 r9, r7, r8\n"
+			       "ecalli 2\n"
+			       "trap\n");
 	assert_call(machine_run(&m), 0, 1);
 	corral_instance_set_reg(m.instance, 7, 40);
 	corral_instance_set_reg(m.instance, 8, 2);
@@ -199,10 +197,11 @@ Test(hostcall, registers_set_by_the_embedder_are_seen_after_the_call)
 Test(hostcall, memory_written_by_the_embedder_is_seen_after_the_call)
 {
 	struct machine m;
-	load(&m, "store_imm_u32 0x20000, 0x11223344\n"
-		 "ecalli 1\n"
-		 "load_u64 r1, 0x20000\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "store_imm_u32 0x20000, 0x11223344\n"
+			       "ecalli 1\n"
+			       "load_u64 r1, 0x20000\n"
+			       "trap\n");
 	machine_map(&m, 0x20000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_HOST_CALL);
 	uint8_t seen[4];
@@ -219,10 +218,11 @@ Test(hostcall, memory_written_by_the_embedder_is_seen_after_the_call)
 Test(hostcall, pages_mapped_by_the_embedder_during_a_call_are_usable_after_it)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "store_imm_u8 0x30000, 7\n"
-		 "load_u8 r1, 0x30000\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "store_imm_u8 0x30000, 7\n"
+			       "load_u8 r1, 0x30000\n"
+			       "trap\n");
 	cr_assert_eq(machine_run(&m).kind, CORRAL_HOST_CALL);
 	machine_map(&m, 0x30000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -233,9 +233,10 @@ Test(hostcall, pages_mapped_by_the_embedder_during_a_call_are_usable_after_it)
 Test(hostcall, pages_unmapped_by_the_embedder_during_a_call_fault_after_it)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "@2: load_u8 r1, 0x30000\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "@2: load_u8 r1, 0x30000\n"
+			       "trap\n");
 	machine_map(&m, 0x30000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_HOST_CALL);
 	machine_map(&m, 0x30000, CORRAL_PAGE_SIZE, CORRAL_PAGE_NONE);
@@ -249,10 +250,11 @@ Test(hostcall, pages_unmapped_by_the_embedder_during_a_call_fault_after_it)
 Test(hostcall, a_host_call_then_a_page_fault_in_the_same_block_pays_once)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "@2: load_u8 r1, 0x30000\n"
-		 "load_imm r0, -65536\n"
-		 "jump_ind r0, 0\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "@2: load_u8 r1, 0x30000\n"
+			       "load_imm r0, -65536\n"
+			       "jump_ind r0, 0\n");
 	assert_call(machine_run(&m), 0, 1);
 	corral_interrupt stop = machine_run(&m);
 	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT);
@@ -266,9 +268,10 @@ Test(hostcall, a_host_call_then_a_page_fault_in_the_same_block_pays_once)
 Test(hostcall, two_instances_of_one_module_run_their_own_calls)
 {
 	struct machine m;
-	load(&m, "ecalli 1\n"
-		 "add_imm_64 r1, r1, 1\n"
-		 "ecalli 2\n");
+	machine_load_untouched(&m, GAS,
+			       "ecalli 1\n"
+			       "add_imm_64 r1, r1, 1\n"
+			       "ecalli 2\n");
 	corral_instance *other;
 	corral_instance_config config;
 	corral_instance_config_init(&config);

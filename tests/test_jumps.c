@@ -10,23 +10,8 @@
 #include "tests/raw_program.h"
 #include "tests/support.h"
 
-#define GAS       1000
-#define HALT      0xFFFF0000u
-#define UNTOUCHED 0x5EED5EED5EED5EEDull
-
-static void load(struct machine *m, const char *source)
-{
-	machine_from_asm(m, CORRAL_ISA_GP07, source, GAS);
-	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
-		corral_instance_set_reg(m->instance, i, UNTOUCHED);
-}
-
-static void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
-{
-	cr_assert_eq(stop.kind, kind, "stopped with %s, expected %s", corral_interrupt_name(stop.kind),
-		     corral_interrupt_name(kind));
-	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
-}
+#define GAS  1000
+#define HALT 0xFFFF0000u
 
 /* Entry 0 (address 2) and entry 1 (address 4) start blocks and make host
  * calls 1 and 2; entry 2 (address 6) is in the middle of a block; entry 3
@@ -46,7 +31,7 @@ static corral_interrupt jump_ind_to(uint64_t r0, const char *jump)
 	char source[256];
 	struct machine m;
 	snprintf(source, sizeof source, TABLE_PROGRAM("%s"), jump);
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_instance_set_reg(m.instance, 0, r0);
 	corral_interrupt stop = machine_run(&m);
 	machine_free(&m);
@@ -128,7 +113,7 @@ Test(jumps, the_immediate_is_added_before_the_modulus)
 Test(jumps, the_halt_address_halts_even_with_an_empty_table)
 {
 	struct machine m;
-	load(&m, "jump_ind r0, 0\n");
+	machine_load_untouched(&m, GAS, "jump_ind r0, 0\n");
 	corral_instance_set_reg(m.instance, 0, HALT);
 	assert_stop(machine_run(&m), CORRAL_FINISHED, 0);
 	machine_free(&m);
@@ -139,7 +124,7 @@ Test(jumps, any_other_address_panics_with_an_empty_table)
 	static const uint64_t addresses[] = {0, 2, 4, 0xFFFE0000};
 	for (size_t i = 0; i < sizeof addresses / sizeof *addresses; i++) {
 		struct machine m;
-		load(&m, "jump_ind r0, 0\n");
+		machine_load_untouched(&m, GAS, "jump_ind r0, 0\n");
 		corral_instance_set_reg(m.instance, 0, addresses[i]);
 		assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 		machine_free(&m);
@@ -149,9 +134,10 @@ Test(jumps, any_other_address_panics_with_an_empty_table)
 Test(jumps, a_table_entry_may_lead_back_to_0)
 {
 	struct machine m;
-	load(&m, ".jump_table @0\n"
-		 "@0: ecalli 5\n"
-		 "jump_ind r0, 0\n");
+	machine_load_untouched(&m, GAS,
+			       ".jump_table @0\n"
+			       "@0: ecalli 5\n"
+			       "jump_ind r0, 0\n");
 	corral_instance_set_reg(m.instance, 0, 2);
 	for (int trip = 0; trip < 3; trip++) {
 		corral_interrupt stop = machine_run(&m);
@@ -164,10 +150,11 @@ Test(jumps, a_table_entry_may_lead_back_to_0)
 Test(jumps, four_byte_entries_reach_the_same_targets)
 {
 	struct machine m;
-	load(&m, ".jump_entry_size 4\n"
-		 ".jump_table @there\n"
-		 "jump_ind r0, 0\n"
-		 "there: ecalli 9\n");
+	machine_load_untouched(&m, GAS,
+			       ".jump_entry_size 4\n"
+			       ".jump_table @there\n"
+			       "jump_ind r0, 0\n"
+			       "there: ecalli 9\n");
 	corral_instance_set_reg(m.instance, 0, 2);
 	assert_host_call(machine_run(&m), 9);
 	machine_free(&m);
@@ -180,7 +167,7 @@ Test(jumps, load_imm_jump_ind_with_one_register_jumps_by_its_old_value)
 	char source[256];
 	struct machine m;
 	snprintf(source, sizeof source, TABLE_PROGRAM("%s"), "load_imm_jump_ind r0, r0, 99, 0");
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_instance_set_reg(m.instance, 0, 4);
 	assert_host_call(machine_run(&m), 2);
 	cr_assert_eq(machine_reg(&m, 0), 99);
@@ -192,7 +179,7 @@ Test(jumps, load_imm_jump_ind_with_one_register_adds_the_offset_to_its_old_value
 	char source[256];
 	struct machine m;
 	snprintf(source, sizeof source, TABLE_PROGRAM("%s"), "load_imm_jump_ind r3, r3, -1, 2");
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_instance_set_reg(m.instance, 3, 2);
 	assert_host_call(machine_run(&m), 2);
 	cr_assert_eq(machine_reg(&m, 3), UINT64_MAX);
@@ -204,7 +191,7 @@ Test(jumps, load_imm_jump_ind_writes_its_register_even_when_the_jump_panics)
 	char source[256];
 	struct machine m;
 	snprintf(source, sizeof source, TABLE_PROGRAM("%s"), "load_imm_jump_ind r0, r0, 99, 0");
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_instance_set_reg(m.instance, 0, 0);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	cr_assert_eq(machine_reg(&m, 0), 99);
@@ -216,7 +203,7 @@ Test(jumps, load_imm_jump_ind_to_the_halt_address_finishes_with_its_register_wri
 	char source[256];
 	struct machine m;
 	snprintf(source, sizeof source, TABLE_PROGRAM("%s"), "load_imm_jump_ind r7, r1, 42, -65536");
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	corral_instance_set_reg(m.instance, 1, 0);
 	assert_stop(machine_run(&m), CORRAL_FINISHED, 0);
 	cr_assert_eq(machine_reg(&m, 7), 42);
@@ -227,9 +214,10 @@ Test(jumps, load_imm_jump_ind_to_the_halt_address_finishes_with_its_register_wri
 Test(jumps, load_imm_jump_writes_its_register_even_when_the_target_panics)
 {
 	struct machine m;
-	load(&m, "load_imm_jump r4, -3, @middle\n"
-		 "ecalli 1\n"
-		 "middle: ecalli 2\n");
+	machine_load_untouched(&m, GAS,
+			       "load_imm_jump r4, -3, @middle\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	cr_assert_eq(machine_reg(&m, 4), UINT64_MAX - 2);
 	machine_free(&m);
@@ -240,10 +228,11 @@ Test(jumps, load_imm_jump_writes_its_register_even_when_the_target_panics)
 Test(jumps, a_jump_into_the_middle_of_a_block_panics_at_the_jump)
 {
 	struct machine m;
-	load(&m, "fallthrough\n"
-		 "@1: jump @middle\n"
-		 "ecalli 1\n"
-		 "middle: ecalli 2\n");
+	machine_load_untouched(&m, GAS,
+			       "fallthrough\n"
+			       "@1: jump @middle\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 1);
 	machine_free(&m);
 }
@@ -253,9 +242,10 @@ Test(jumps, a_jump_to_the_end_of_the_code_panics_at_the_jump)
 	/* The offset after the last instruction follows a terminator, but no
 	 * opcode is there: it is not in varpi. */
 	struct machine m;
-	load(&m, "fallthrough\n"
-		 "@1: jump @end\n"
-		 "end:\n");
+	machine_load_untouched(&m, GAS,
+			       "fallthrough\n"
+			       "@1: jump @end\n"
+			       "end:\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 1);
 	machine_free(&m);
 }
@@ -270,7 +260,7 @@ Test(jumps, jumps_outside_the_code_panic_at_the_jump)
 	};
 	for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
 		struct machine m;
-		load(&m, sources[i]);
+		machine_load_untouched(&m, GAS, sources[i]);
 		assert_stop(machine_run(&m), CORRAL_TRAP, 1);
 		machine_free(&m);
 	}
@@ -279,9 +269,10 @@ Test(jumps, jumps_outside_the_code_panic_at_the_jump)
 Test(jumps, a_jump_into_an_instruction_panics_at_the_jump)
 {
 	struct machine m;
-	load(&m, "fallthrough\n"
-		 "@1: jump @4\n"
-		 "@3: load_imm r1, 1000\n");
+	machine_load_untouched(&m, GAS,
+			       "fallthrough\n"
+			       "@1: jump @4\n"
+			       "@3: load_imm r1, 1000\n");
 	assert_stop(machine_run(&m), CORRAL_TRAP, 1);
 	machine_free(&m);
 }
@@ -289,9 +280,10 @@ Test(jumps, a_jump_into_an_instruction_panics_at_the_jump)
 Test(jumps, a_branch_to_a_bad_target_runs_on_when_not_taken)
 {
 	struct machine m;
-	load(&m, "branch_eq_imm r0, 1, @middle\n"
-		 "ecalli 1\n"
-		 "middle: ecalli 2\n");
+	machine_load_untouched(&m, GAS,
+			       "branch_eq_imm r0, 1, @middle\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n");
 	corral_instance_set_reg(m.instance, 0, 0);
 	assert_host_call(machine_run(&m), 1);
 	assert_host_call(machine_run(&m), 2);
@@ -301,10 +293,11 @@ Test(jumps, a_branch_to_a_bad_target_runs_on_when_not_taken)
 Test(jumps, a_branch_to_a_bad_target_panics_at_the_branch_when_taken)
 {
 	struct machine m;
-	load(&m, "fallthrough\n"
-		 "@1: branch_eq_imm r0, 1, @middle\n"
-		 "ecalli 1\n"
-		 "middle: ecalli 2\n");
+	machine_load_untouched(&m, GAS,
+			       "fallthrough\n"
+			       "@1: branch_eq_imm r0, 1, @middle\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n");
 	corral_instance_set_reg(m.instance, 0, 1);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 1);
 	machine_free(&m);
@@ -314,8 +307,9 @@ Test(jumps, a_two_register_branch_to_a_bad_target_panics_only_when_taken)
 {
 	for (int taken = 0; taken < 2; taken++) {
 		struct machine m;
-		load(&m, "branch_lt_u r0, r1, @1000\n"
-			 "ecalli 7\n");
+		machine_load_untouched(&m, GAS,
+				       "branch_lt_u r0, r1, @1000\n"
+				       "ecalli 7\n");
 		corral_instance_set_reg(m.instance, 0, 1);
 		corral_instance_set_reg(m.instance, 1, taken ? 2 : 1);
 		corral_interrupt stop = machine_run(&m);
@@ -345,7 +339,7 @@ Test(jumps, blocks_start_after_trap_fallthrough_jumps_and_branches)
 			 "jump @0\n"
 			 "after_jump: ecalli 4\n",
 			 targets[i]);
-		load(&m, source);
+		machine_load_untouched(&m, GAS, source);
 		assert_host_call(machine_run(&m), i + 1);
 		machine_free(&m);
 	}
@@ -396,12 +390,13 @@ Test(jumps, offset_0_is_no_block_start_when_its_opcode_is_undefined)
 Test(jumps, the_module_counts_targets_that_would_panic)
 {
 	struct machine m;
-	load(&m, ".jump_table @first, @middle, @1000\n"
-		 "jump @middle\n"
-		 "first: branch_eq_imm r0, 0, @1000\n"
-		 "ecalli 1\n"
-		 "middle: ecalli 2\n"
-		 "jump @first\n");
+	machine_load_untouched(&m, GAS,
+			       ".jump_table @first, @middle, @1000\n"
+			       "jump @middle\n"
+			       "first: branch_eq_imm r0, 0, @1000\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n"
+			       "jump @first\n");
 	corral_module_info info;
 	corral_module_get_info(m.module, &info);
 	cr_assert_eq(info.bad_static_targets, 2);
@@ -413,11 +408,12 @@ Test(jumps, the_module_counts_targets_that_would_panic)
 Test(jumps, a_backward_branch_loops_until_its_condition_fails)
 {
 	struct machine m;
-	load(&m, "load_imm r1, 0\n"
-		 "fallthrough\n"
-		 "loop: add_imm_64 r1, r1, 1\n"
-		 "branch_lt_u_imm r1, 10, @loop\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "load_imm r1, 0\n"
+			       "fallthrough\n"
+			       "loop: add_imm_64 r1, r1, 1\n"
+			       "branch_lt_u_imm r1, 10, @loop\n"
+			       "trap\n");
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
 	cr_assert_eq(machine_reg(&m, 1), 10);
 	/* load_imm + fallthrough, ten trips of 2, the trap. */

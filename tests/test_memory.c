@@ -10,17 +10,9 @@
 #include "tests/raw_program.h"
 #include "tests/support.h"
 
-#define GAS       1000
-#define UNTOUCHED 0x5EED5EED5EED5EEDull
-#define DATA      0x20000u /* an ordinary page */
-#define TOP_PAGE  0xFFFFF000u
-
-static void load(struct machine *m, const char *source)
-{
-	machine_from_asm(m, CORRAL_ISA_GP07, source, GAS);
-	for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
-		corral_instance_set_reg(m->instance, i, UNTOUCHED);
-}
+#define GAS      1000
+#define DATA     0x20000u /* an ordinary page */
+#define TOP_PAGE 0xFFFFF000u
 
 static void put(struct machine *m, uint32_t address, const void *bytes, size_t length)
 {
@@ -56,13 +48,6 @@ static void assert_filled(struct machine *m, uint32_t address, uint8_t byte, siz
 	assert_memory(m, address, expected, length);
 }
 
-static void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
-{
-	cr_assert_eq(stop.kind, kind, "stopped with %s, expected %s", corral_interrupt_name(stop.kind),
-		     corral_interrupt_name(kind));
-	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
-}
-
 static void assert_fault(corral_interrupt stop, uint32_t pc, uint32_t page)
 {
 	assert_stop(stop, CORRAL_PAGE_FAULT, pc);
@@ -76,7 +61,7 @@ Test(memory, a_load_crossing_2_32_panics_even_with_the_top_page_mapped)
 	/* Bytes 2^32 - 2, 2^32 - 1, then 2^32 and 2^32 + 1: their lowest
 	 * inaccessible index is 2^32, which is 0 mod 2^32 < 2^16. */
 	struct machine m;
-	load(&m, "load_ind_u32 r1, r0, 0\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_ind_u32 r1, r0, 0\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	corral_instance_set_reg(m.instance, 0, 0xFFFFFFFE);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
@@ -87,7 +72,7 @@ Test(memory, a_load_crossing_2_32_panics_even_with_the_top_page_mapped)
 Test(memory, an_immediate_address_crossing_2_32_panics_too)
 {
 	struct machine m;
-	load(&m, "load_u64 r1, -4\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u64 r1, -4\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
@@ -97,7 +82,7 @@ Test(memory, an_immediate_address_crossing_2_32_panics_too)
 Test(memory, a_load_crossing_2_32_from_an_unmapped_top_page_faults_there)
 {
 	struct machine m;
-	load(&m, "load_ind_u32 r1, r0, 0\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_ind_u32 r1, r0, 0\ntrap\n");
 	corral_instance_set_reg(m.instance, 0, 0xFFFFFFFE);
 	assert_fault(machine_run(&m), 0, TOP_PAGE);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
@@ -107,7 +92,7 @@ Test(memory, a_load_crossing_2_32_from_an_unmapped_top_page_faults_there)
 Test(memory, a_store_crossing_2_32_panics_and_writes_nothing)
 {
 	struct machine m;
-	load(&m, "store_ind_u64 r1, r0, 0\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_ind_u64 r1, r0, 0\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	fill(&m, 0xFFFFFFF0, 0xAA, 16);
 	corral_instance_set_reg(m.instance, 0, 0xFFFFFFFC);
@@ -120,7 +105,7 @@ Test(memory, a_store_crossing_2_32_panics_and_writes_nothing)
 Test(memory, the_last_byte_below_2_32_is_an_ordinary_byte)
 {
 	struct machine m;
-	load(&m, "store_imm_u8 -1, 0x5A\nload_u8 r1, -1\nload_i8 r2, -1\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_imm_u8 -1, 0x5A\nload_u8 r1, -1\nload_i8 r2, -1\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	corral_interrupt stop = machine_run(&m);
 	cr_assert_eq(stop.kind, CORRAL_TRAP);
@@ -146,7 +131,7 @@ Test(memory, register_plus_offset_is_taken_mod_2_32)
 		char source[64];
 		struct machine m;
 		snprintf(source, sizeof source, "load_ind_u32 r1, r0, %d\ntrap\n", cases[i].offset);
-		load(&m, source);
+		machine_load_untouched(&m, GAS, source);
 		machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 		put(&m, DATA, (const uint8_t[]){0x44, 0x33, 0x22, 0x11}, 4);
 		corral_instance_set_reg(m.instance, 0, cases[i].base);
@@ -161,7 +146,7 @@ Test(memory, register_plus_offset_is_taken_mod_2_32)
 Test(memory, a_negative_immediate_address_is_near_the_top)
 {
 	struct machine m;
-	load(&m, "load_u32 r1, -4096\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u32 r1, -4096\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	put(&m, TOP_PAGE, (const uint8_t[]){1, 2, 3, 4}, 4);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -172,7 +157,7 @@ Test(memory, a_negative_immediate_address_is_near_the_top)
 Test(memory, a_base_below_a_negative_offset_wraps_to_the_top)
 {
 	struct machine m;
-	load(&m, "store_ind_u32 r1, r0, -32\nload_u32 r2, -16\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_ind_u32 r1, r0, -32\nload_u32 r2, -16\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	corral_instance_set_reg(m.instance, 0, 0x10);
 	corral_instance_set_reg(m.instance, 1, 0xCAFEF00D);
@@ -184,7 +169,7 @@ Test(memory, a_base_below_a_negative_offset_wraps_to_the_top)
 Test(memory, the_last_eight_bytes_hold_a_u64)
 {
 	struct machine m;
-	load(&m, "store_imm_u64 -8, -2\nload_u64 r1, -8\nload_i32 r2, -4\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_imm_u64 -8, -2\nload_u64 r1, -8\nload_i32 r2, -4\ntrap\n");
 	machine_map(&m, TOP_PAGE, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
 	cr_assert_eq(machine_reg(&m, 1), 0xFFFFFFFFFFFFFFFEull);
@@ -206,7 +191,7 @@ Test(memory, every_access_below_64_kib_panics)
 		char source[96];
 		struct machine m;
 		snprintf(source, sizeof source, "%strap\n", sources[i]);
-		load(&m, source);
+		machine_load_untouched(&m, GAS, source);
 		machine_map(&m, 0x10000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 		corral_instance_set_reg(m.instance, 2, 0x8000);
 		corral_interrupt stop = machine_run(&m);
@@ -221,7 +206,7 @@ Test(memory, an_access_straddling_the_64_kib_floor_panics)
 {
 	/* Byte 0xFFFF is below 2^16: a panic, though 0x10000 is mapped. */
 	struct machine m;
-	load(&m, "load_u16 r1, 0xFFFF\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u16 r1, 0xFFFF\ntrap\n");
 	machine_map(&m, 0x10000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
@@ -231,7 +216,7 @@ Test(memory, an_access_straddling_the_64_kib_floor_panics)
 Test(memory, a_wrapped_register_address_below_64_kib_panics)
 {
 	struct machine m;
-	load(&m, "load_ind_u8 r1, r0, 0\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_ind_u8 r1, r0, 0\ntrap\n");
 	corral_instance_set_reg(m.instance, 0, 0x10000FFFFull);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	machine_free(&m);
@@ -240,7 +225,7 @@ Test(memory, a_wrapped_register_address_below_64_kib_panics)
 Test(memory, the_first_byte_at_64_kib_is_a_page_fault_when_unmapped)
 {
 	struct machine m;
-	load(&m, "load_u8 r1, 0x10000\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u8 r1, 0x10000\ntrap\n");
 	assert_fault(machine_run(&m), 0, 0x10000);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
 	machine_free(&m);
@@ -251,7 +236,7 @@ Test(memory, the_first_byte_at_64_kib_is_a_page_fault_when_unmapped)
 Test(memory, a_read_only_page_can_be_loaded)
 {
 	struct machine m;
-	load(&m, "load_u64 r1, 0x20000\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u64 r1, 0x20000\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	put(&m, DATA, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}, 8);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -272,7 +257,7 @@ Test(memory, every_store_to_a_read_only_page_panics_and_changes_nothing)
 		char source[96];
 		struct machine m;
 		snprintf(source, sizeof source, "%strap\n", sources[i]);
-		load(&m, source);
+		machine_load_untouched(&m, GAS, source);
 		machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 		fill(&m, DATA, 0xAA, 32);
 		fill(&m, DATA + 0xFE0, 0xAA, 32);
@@ -290,7 +275,7 @@ Test(memory, every_store_to_a_read_only_page_panics_and_changes_nothing)
 Test(memory, a_store_from_a_writable_into_a_read_only_page_panics_and_writes_neither)
 {
 	struct machine m;
-	load(&m, "store_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	machine_map(&m, DATA + CORRAL_PAGE_SIZE, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	fill(&m, 0x20FF0, 0xAA, 32);
@@ -305,7 +290,7 @@ Test(memory, a_store_from_a_writable_into_a_read_only_page_panics_and_writes_nei
 Test(memory, a_load_from_an_unmapped_page_faults_with_the_page_address)
 {
 	struct machine m;
-	load(&m, "load_u32 r1, 0x20FF0\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u32 r1, 0x20FF0\ntrap\n");
 	assert_fault(machine_run(&m), 0, DATA);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
 	machine_free(&m);
@@ -314,10 +299,11 @@ Test(memory, a_load_from_an_unmapped_page_faults_with_the_page_address)
 Test(memory, a_fault_is_resumed_at_the_faulting_instruction_once_the_page_is_mapped)
 {
 	struct machine m;
-	load(&m, "load_imm r2, 7\n"
-		 "@3: load_u32 r1, 0x20000\n"
-		 "add_imm_64 r3, r1, 1\n"
-		 "trap\n");
+	machine_load_untouched(&m, GAS,
+			       "load_imm r2, 7\n"
+			       "@3: load_u32 r1, 0x20000\n"
+			       "add_imm_64 r3, r1, 1\n"
+			       "trap\n");
 	corral_interrupt stop = machine_run(&m);
 	assert_fault(stop, 3, DATA);
 	cr_assert_eq(machine_reg(&m, 2), 7, "the instruction before the fault ran");
@@ -338,7 +324,7 @@ Test(memory, a_fault_is_resumed_at_the_faulting_instruction_once_the_page_is_map
 Test(memory, a_faulting_load_into_its_own_base_register_leaves_it_for_the_retry)
 {
 	struct machine m;
-	load(&m, "load_ind_u32 r0, r0, 4\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_ind_u32 r0, r0, 4\ntrap\n");
 	corral_instance_set_reg(m.instance, 0, DATA);
 	assert_fault(machine_run(&m), 0, DATA);
 	cr_assert_eq(machine_reg(&m, 0), DATA);
@@ -352,7 +338,7 @@ Test(memory, a_faulting_load_into_its_own_base_register_leaves_it_for_the_retry)
 Test(memory, a_store_to_an_unmapped_page_faults_and_happens_on_the_retry)
 {
 	struct machine m;
-	load(&m, "store_imm_u16 0x20010, 0x1234\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_imm_u16 0x20010, 0x1234\ntrap\n");
 	assert_fault(machine_run(&m), 0, DATA);
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -363,7 +349,7 @@ Test(memory, a_store_to_an_unmapped_page_faults_and_happens_on_the_retry)
 Test(memory, unmapping_a_page_makes_it_fault_again)
 {
 	struct machine m;
-	load(&m, "load_u8 r1, 0x20000\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u8 r1, 0x20000\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_NONE);
 	assert_fault(machine_run(&m), 0, DATA);
@@ -375,7 +361,7 @@ Test(memory, unmapping_a_page_makes_it_fault_again)
 Test(memory, a_load_across_two_mapped_pages_reads_both)
 {
 	struct machine m;
-	load(&m, "load_u64 r1, 0x20FFC\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u64 r1, 0x20FFC\ntrap\n");
 	machine_map(&m, DATA, 2 * CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	put(&m, 0x20FFC, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}, 8);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -386,7 +372,7 @@ Test(memory, a_load_across_two_mapped_pages_reads_both)
 Test(memory, a_load_into_an_unmapped_second_page_faults_on_the_second_page)
 {
 	struct machine m;
-	load(&m, "load_u64 r1, 0x20FFC\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u64 r1, 0x20FFC\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	assert_fault(machine_run(&m), 0, DATA + CORRAL_PAGE_SIZE);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
@@ -396,7 +382,7 @@ Test(memory, a_load_into_an_unmapped_second_page_faults_on_the_second_page)
 Test(memory, a_load_from_an_unmapped_first_page_faults_on_the_first_page)
 {
 	struct machine m;
-	load(&m, "load_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA + CORRAL_PAGE_SIZE, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	assert_fault(machine_run(&m), 0, DATA);
 	machine_free(&m);
@@ -405,7 +391,7 @@ Test(memory, a_load_from_an_unmapped_first_page_faults_on_the_first_page)
 Test(memory, a_store_into_an_unmapped_second_page_faults_and_writes_nothing)
 {
 	struct machine m;
-	load(&m, "store_u64 r1, 0x20FFC\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_u64 r1, 0x20FFC\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	fill(&m, 0x20FF0, 0xAA, 16);
 	corral_instance_set_reg(m.instance, 1, 0);
@@ -417,7 +403,7 @@ Test(memory, a_store_into_an_unmapped_second_page_faults_and_writes_nothing)
 Test(memory, an_access_over_two_unmapped_pages_faults_on_the_first)
 {
 	struct machine m;
-	load(&m, "load_u16 r1, 0x20FFF\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u16 r1, 0x20FFF\ntrap\n");
 	assert_fault(machine_run(&m), 0, DATA);
 	machine_free(&m);
 }
@@ -425,7 +411,7 @@ Test(memory, an_access_over_two_unmapped_pages_faults_on_the_first)
 Test(memory, a_store_from_an_unmapped_page_into_a_read_only_one_faults_on_the_first)
 {
 	struct machine m;
-	load(&m, "store_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA + CORRAL_PAGE_SIZE, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	assert_fault(machine_run(&m), 0, DATA);
 	machine_free(&m);
@@ -434,7 +420,7 @@ Test(memory, a_store_from_an_unmapped_page_into_a_read_only_one_faults_on_the_fi
 Test(memory, a_store_from_a_read_only_page_into_an_unmapped_one_panics)
 {
 	struct machine m;
-	load(&m, "store_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	assert_stop(machine_run(&m), CORRAL_TRAP, 0);
 	machine_free(&m);
@@ -443,7 +429,7 @@ Test(memory, a_store_from_a_read_only_page_into_an_unmapped_one_panics)
 Test(memory, a_load_from_a_read_only_page_into_an_unmapped_one_faults_on_the_second)
 {
 	struct machine m;
-	load(&m, "load_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "load_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	assert_fault(machine_run(&m), 0, DATA + CORRAL_PAGE_SIZE);
 	cr_assert_eq(machine_reg(&m, 1), UNTOUCHED);
@@ -453,7 +439,7 @@ Test(memory, a_load_from_a_read_only_page_into_an_unmapped_one_faults_on_the_sec
 Test(memory, a_store_across_two_writable_pages_writes_both)
 {
 	struct machine m;
-	load(&m, "store_u32 r1, 0x20FFE\ntrap\n");
+	machine_load_untouched(&m, GAS, "store_u32 r1, 0x20FFE\ntrap\n");
 	machine_map(&m, DATA, 2 * CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	corral_instance_set_reg(m.instance, 1, 0x11223344);
 	cr_assert_eq(machine_run(&m).kind, CORRAL_TRAP);
@@ -490,7 +476,7 @@ static void check_loads(const char *form)
 				snprintf(source, sizeof source, "load_%s r1, 0x20003\ntrap\n", loads[i].name);
 			else
 				snprintf(source, sizeof source, "load_ind_%s r1, r2, 3\ntrap\n", loads[i].name);
-			load(&m, source);
+			machine_load_untouched(&m, GAS, source);
 			machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 			put(&m, DATA + 3, high ? high_bytes : low_bytes, 8);
 			corral_instance_set_reg(m.instance, 2, DATA);
@@ -523,7 +509,7 @@ static const struct {
 static void check_store(const char *source, uint64_t r1, uint64_t value, size_t bytes)
 {
 	struct machine m;
-	load(&m, source);
+	machine_load_untouched(&m, GAS, source);
 	machine_map(&m, DATA, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
 	fill(&m, DATA, 0xAA, 16);
 	corral_instance_set_reg(m.instance, 1, r1);

@@ -16,7 +16,7 @@ static void load_file(struct machine *m, const char *name, int64_t gas)
 	machine_from_file(m, name, &config, gas);
 }
 
-static void assert_stop(corral_interrupt stop, corral_interrupt_kind kind)
+static void assert_kind(corral_interrupt stop, corral_interrupt_kind kind)
 {
 	cr_assert_eq(stop.kind, kind, "stopped with %s at pc %u, expected %s", corral_interrupt_name(stop.kind),
 		     stop.pc, corral_interrupt_name(kind));
@@ -48,7 +48,7 @@ Test(programs, sbrk_queries_grows_within_and_across_pages_and_the_memory_works)
 {
 	struct machine m;
 	load_file(&m, "sbrk.s", GAS);
-	assert_stop(machine_run(&m), CORRAL_FINISHED);
+	assert_kind(machine_run(&m), CORRAL_FINISHED);
 	assert_reg(&m, 2, 0x10000);
 	assert_reg(&m, 3, 0x10000);
 	assert_reg(&m, 4, 0x10064);
@@ -72,7 +72,7 @@ Test(programs, sbrk_refuses_what_it_cannot_serve_and_maps_only_what_it_gives)
 	struct machine m;
 	load_file(&m, "sbrk_limits.s", GAS);
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_PAGE_FAULT);
+	assert_kind(stop, CORRAL_PAGE_FAULT);
 	cr_assert_eq(stop.pc, 38);
 	cr_assert_eq(stop.address, 0x11000);
 	assert_reg(&m, 2, 0);
@@ -99,7 +99,7 @@ Test(programs, sbrk_does_not_exist_in_gp08)
 			    "trap\n",
 			    &config, GAS);
 	corral_instance_set_reg(m.instance, 2, 99);
-	assert_stop(machine_run(&m), CORRAL_TRAP);
+	assert_kind(machine_run(&m), CORRAL_TRAP);
 	assert_reg(&m, 2, 0);
 	assert_access(&m, 0x10000, CORRAL_PAGE_NONE);
 	machine_free(&m);
@@ -113,7 +113,7 @@ Test(programs, cmov_with_immediates)
 	load_file(&m, "cmov_imm.s", GAS);
 	corral_instance_set_reg(m.instance, 4, 0x44);
 	corral_instance_set_reg(m.instance, 6, 0x66);
-	assert_stop(machine_run(&m), CORRAL_FINISHED);
+	assert_kind(machine_run(&m), CORRAL_FINISHED);
 	assert_reg(&m, 3, 9);
 	assert_reg(&m, 4, 0x44);
 	assert_reg(&m, 5, UINT64_MAX);
@@ -133,7 +133,7 @@ Test(programs, a_load_one_byte_below_64_kib_panics)
 	machine_map(&m, 0x10000, CORRAL_PAGE_SIZE, CORRAL_PAGE_READ);
 	cr_assert_eq(corral_instance_write(m.instance, 0x10000, (const uint8_t[]){0xAB}, 1, NULL), CORRAL_OK);
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_TRAP);
+	assert_kind(stop, CORRAL_TRAP);
 	cr_assert_eq(stop.pc, 10);
 	assert_reg(&m, 2, 0xAB);
 	assert_reg(&m, 3, 0);
@@ -149,13 +149,13 @@ Test(programs, an_endless_loop_ends_when_the_gas_does)
 	struct machine m;
 	load_file(&m, "gas_loop.s", 1000);
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_OUT_OF_GAS);
+	assert_kind(stop, CORRAL_OUT_OF_GAS);
 	cr_assert_eq(stop.pc, 3);
 	cr_assert_eq(corral_instance_gas(m.instance), 2);
 	assert_reg(&m, 1, 332);
 	assert_reg(&m, 2, 664);
 	corral_instance_set_gas(m.instance, 30);
-	assert_stop(machine_run(&m), CORRAL_OUT_OF_GAS);
+	assert_kind(machine_run(&m), CORRAL_OUT_OF_GAS);
 	cr_assert_eq(corral_instance_gas(m.instance), 0);
 	assert_reg(&m, 1, 342);
 	machine_free(&m);
@@ -169,15 +169,15 @@ Test(programs, the_guest_sums_numbers_the_host_hands_over)
 	load_file(&m, "host_sum.s", GAS);
 	for (uint64_t n = 1; n <= 11; n++) {
 		corral_interrupt stop = machine_run(&m);
-		assert_stop(stop, CORRAL_HOST_CALL);
+		assert_kind(stop, CORRAL_HOST_CALL);
 		cr_assert_eq(stop.host_call, 1);
 		corral_instance_set_reg(m.instance, 7, n <= 10 ? n : 0);
 	}
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_HOST_CALL);
+	assert_kind(stop, CORRAL_HOST_CALL);
 	cr_assert_eq(stop.host_call, 2);
 	assert_reg(&m, 8, 55);
-	assert_stop(machine_run(&m), CORRAL_FINISHED);
+	assert_kind(machine_run(&m), CORRAL_FINISHED);
 	/* 2 to enter, 4 per number, 2 for the last ask, 3 to report and halt. */
 	cr_assert_eq(corral_instance_gas(m.instance), GAS - (2 + 4 * 10 + 2 + 3));
 	machine_free(&m);
@@ -192,7 +192,7 @@ Test(programs, a_jump_table_switch_takes_each_case)
 		struct machine m;
 		load_file(&m, "dispatch.s", GAS);
 		corral_instance_set_reg(m.instance, 1, index);
-		assert_stop(machine_run(&m), CORRAL_FINISHED);
+		assert_kind(machine_run(&m), CORRAL_FINISHED);
 		assert_reg(&m, 3, results[index]);
 		assert_reg(&m, 2, (index + 1) * 2);
 		machine_free(&m);
@@ -209,7 +209,7 @@ Test(programs, a_jump_table_switch_out_of_range_panics_at_the_switch)
 		load_file(&m, "dispatch.s", GAS);
 		corral_instance_set_reg(m.instance, 1, indexes[i]);
 		corral_interrupt stop = machine_run(&m);
-		assert_stop(stop, CORRAL_TRAP);
+		assert_kind(stop, CORRAL_TRAP);
 		cr_assert_eq(stop.pc, 6);
 		machine_free(&m);
 	}
@@ -230,7 +230,7 @@ Test(programs, a_byte_copy_across_page_boundaries)
 	corral_instance_set_reg(m.instance, 1, 0x20FD0);
 	corral_instance_set_reg(m.instance, 2, 0x30FE0);
 	corral_instance_set_reg(m.instance, 3, sizeof source);
-	assert_stop(machine_run(&m), CORRAL_FINISHED);
+	assert_kind(machine_run(&m), CORRAL_FINISHED);
 	uint8_t copied[100];
 	cr_assert_eq(corral_instance_read(m.instance, 0x30FE0, copied, sizeof copied, NULL), CORRAL_OK);
 	cr_assert_arr_eq(copied, source, sizeof source);
@@ -255,12 +255,12 @@ Test(programs, a_byte_copy_into_an_unmapped_page_faults_midway_and_resumes)
 	corral_instance_set_reg(m.instance, 2, 0x30FE0);
 	corral_instance_set_reg(m.instance, 3, sizeof source);
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_PAGE_FAULT);
+	assert_kind(stop, CORRAL_PAGE_FAULT);
 	cr_assert_eq(stop.address, 0x31000);
 	assert_reg(&m, 3, sizeof source - 0x20); /* 0x20 bytes fit before the page ends */
 	assert_reg(&m, 2, 0x31000);
 	machine_map(&m, 0x31000, CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE);
-	assert_stop(machine_run(&m), CORRAL_FINISHED);
+	assert_kind(machine_run(&m), CORRAL_FINISHED);
 	uint8_t copied[64];
 	cr_assert_eq(corral_instance_read(m.instance, 0x30FE0, copied, sizeof copied, NULL), CORRAL_OK);
 	cr_assert_arr_eq(copied, source, sizeof source);
@@ -287,7 +287,7 @@ Test(programs, fibonacci_with_64_bit_wrapping)
 		struct machine m;
 		load_file(&m, "fibonacci.s", GAS);
 		corral_instance_set_reg(m.instance, 1, ns[i]);
-		assert_stop(machine_run(&m), CORRAL_FINISHED);
+		assert_kind(machine_run(&m), CORRAL_FINISHED);
 		assert_reg(&m, 2, fibonacci(ns[i]));
 		/* 3 to enter, 6 per step, 1 for the last test, 2 to halt. */
 		cr_assert_eq(corral_instance_gas(m.instance), GAS - (6 * (int64_t)ns[i] + 6), "fib(%u)", ns[i]);
@@ -302,12 +302,12 @@ Test(programs, memory_handed_out_by_sbrk_is_writable_even_after_the_embedder_unm
 	struct machine m;
 	load_file(&m, "sbrk_after_unmap.s", GAS);
 	corral_interrupt stop = machine_run(&m);
-	assert_stop(stop, CORRAL_HOST_CALL);
+	assert_kind(stop, CORRAL_HOST_CALL);
 	assert_reg(&m, 2, 0x10000);
 	machine_map(&m, 0x10000, CORRAL_PAGE_SIZE, CORRAL_PAGE_NONE);
 	stop = machine_run(&m);
 	assert_reg(&m, 3, 0x10001);
-	assert_stop(stop, CORRAL_FINISHED);
+	assert_kind(stop, CORRAL_FINISHED);
 	assert_access(&m, 0x10000, CORRAL_PAGE_WRITE);
 	assert_access(&m, 0x11000, CORRAL_PAGE_WRITE);
 	machine_free(&m);
