@@ -25,11 +25,12 @@ missing() {
 install() {
 	local want=("$@")
 	local line="apt-get install -y --no-install-recommends ${want[*]}"
-	echo "corral: installing Debian packages: ${want[*]}"
 	if [ "$(id -u)" -eq 0 ]; then
+		echo "corral: installing Debian packages: ${want[*]}"
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $line
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		echo "corral: installing Debian packages through sudo: ${want[*]}"
 		sudo apt-get update -qq
 		sudo DEBIAN_FRONTEND=noninteractive $line
 	else
