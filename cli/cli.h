@@ -34,6 +34,11 @@ bool cli_parse_format(const char *text, corral_format *format);
  * when it is missing) and *i moves past what was used. */
 bool cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* What is left once a command has tried its own options on argv[i]: an
+ * unknown option is a usage error; otherwise it is the one input file, into
+ * *path. Returns 0, or the usage error's exit status. */
+int cli_input_argument(const struct command *command, const char *argument, const char **path);
+
 int cmd_run(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_asm(int argc, char **argv);

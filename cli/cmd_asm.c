@@ -11,18 +11,15 @@ int cmd_asm(int argc, char **argv)
 {
 	const struct command *self = cli_command("asm");
 	const char *path = NULL, *output = NULL, *value;
+	int status;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_option(argc, argv, &i, "-o", &value)) {
 			if (!value)
 				return cli_usage_error(self, "-o needs a file name");
 			output = value;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error(self, "unknown option %s", argv[i]);
-		} else if (path) {
-			return cli_usage_error(self, "one source file at a time");
-		} else {
-			path = argv[i];
+		} else if ((status = cli_input_argument(self, argv[i], &path))) {
+			return status;
 		}
 	}
 	if (!path || !output)
@@ -32,8 +29,7 @@ int cmd_asm(int argc, char **argv)
 	if (!source)
 		return 1;
 	char error[400];
-	int status =
-		loader_assemble((const char *)source, length, path, &program, &program_length, error, sizeof error);
+	status = loader_assemble((const char *)source, length, path, &program, &program_length, error, sizeof error);
 	free(source);
 	if (status)
 		return cli_error("%s", error);

@@ -10,6 +10,7 @@ int cmd_disasm(int argc, char **argv)
 {
 	const struct command *self = cli_command("disasm");
 	const char *path = NULL, *output = NULL, *value;
+	int status;
 	corral_isa isa = CORRAL_ISA_GP07;
 	corral_format format = CORRAL_FORMAT_AUTO;
 
@@ -24,12 +25,8 @@ int cmd_disasm(int argc, char **argv)
 			if (!value)
 				return cli_usage_error(self, "-o needs a file name");
 			output = value;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error(self, "unknown option %s", argv[i]);
-		} else if (path) {
-			return cli_usage_error(self, "one program at a time");
-		} else {
-			path = argv[i];
+		} else if ((status = cli_input_argument(self, argv[i], &path))) {
+			return status;
 		}
 	}
 	if (!path)
@@ -44,7 +41,7 @@ int cmd_disasm(int argc, char **argv)
 		return cli_error("%s: cannot create", output);
 	}
 	char error[400];
-	int status = loader_disassemble(bytes, length, path, format, isa, out, error, sizeof error);
+	status = loader_disassemble(bytes, length, path, format, isa, out, error, sizeof error);
 	if (output && fclose(out))
 		status = -1, snprintf(error, sizeof error, "%s: cannot write", output);
 	free(bytes);

@@ -138,6 +138,7 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 	const struct command *self = cli_command("run");
 	const char *value;
 	uint64_t number;
+	int status;
 	corral_module_config_init(&options->module);
 	for (int i = 1; i < argc; i++) {
 		if (cli_option(argc, argv, &i, "--gas", &value)) {
@@ -163,12 +164,8 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 			options->trace = true;
 		} else if (!strcmp(argv[i], "--continue")) {
 			options->resume_host_calls = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error(self, "unknown option %s", argv[i]);
-		} else if (options->path) {
-			return cli_usage_error(self, "one program at a time (got %s and %s)", options->path, argv[i]);
-		} else {
-			options->path = argv[i];
+		} else if ((status = cli_input_argument(self, argv[i], &options->path))) {
+			return status;
 		}
 	}
 	if (!options->path)

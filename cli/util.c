@@ -144,3 +144,13 @@ bool cli_option(int argc, char **argv, int *i, const char *name, const char **va
 		*value = *i + 1 < argc ? argv[++*i] : NULL;
 	return true;
 }
+
+int cli_input_argument(const struct command *command, const char *argument, const char **path)
+{
+	if (argument[0] == '-' && argument[1])
+		return cli_usage_error(command, "unknown option %s", argument);
+	if (*path)
+		return cli_usage_error(command, "one input at a time (got %s and %s)", *path, argument);
+	*path = argument;
+	return 0;
+}
