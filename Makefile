@@ -53,10 +53,22 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 TEST_BIN := $(BUILD)/tests/corral-tests
 BENCH_BIN := $(BUILD)/bench/corral-bench
 
-.PHONY: all clean deps test test-run demo demo-run bench bench-run fuzz fuzz-run fuzzers format \
+.PHONY: all sdk clean deps test test-run demo demo-run bench bench-run fuzz fuzz-run fuzzers format \
 	check-format check-freestanding conformance
 
-all: $(BUILD)/corral $(BUILD)/libcorral.a $(BUILD)/libcorral.so
+all: $(BUILD)/corral $(BUILD)/libcorral.a $(BUILD)/libcorral.so sdk
+
+# The guest SDK `corral cc` links against: crt0, the small libc, the linker
+# script and the compile flags, beside the corral executable.
+SDK := $(BUILD)/sdk
+SDK_SRC := $(wildcard guest/*.c guest/libc/*.c guest/libc/*.h guest/include/*.h) guest/corral.ld guest/build.sh
+
+sdk: $(SDK)/cflags
+
+$(SDK)/cflags: $(SDK_SRC)
+	guest/build.sh $(SDK)
+	cp guest/corral.ld $(SDK)/corral.ld
+	guest/build.sh --flags > $@
 
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)

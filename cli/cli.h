@@ -29,6 +29,8 @@ bool cli_parse_i64(const char *text, int64_t *value);
 
 bool cli_parse_isa(const char *text, corral_isa *isa);
 bool cli_parse_format(const char *text, corral_format *format);
+/* What --format takes, for its usage error: "--format takes %s". */
+extern const char cli_format_choices[];
 
 /* Is argv[*i] "--name VALUE" or "--name=VALUE"? Then *value gets VALUE (NULL
  * when it is missing) and *i moves past what was used. */
@@ -43,6 +45,8 @@ int cmd_run(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_vectors(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+int cmd_cc(int argc, char **argv);
 
 extern const struct command cli_commands[];
 const struct command *cli_command(const char *name);

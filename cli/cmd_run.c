@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/guest_host.h"
 
 static const char *const register_names[CORRAL_REGISTER_COUNT] = {
 	"ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
@@ -21,18 +22,22 @@ struct run_options {
 	bool resume_host_calls;
 	uint8_t *arguments;
 	size_t arguments_length;
+	enum { HOST_AUTO, HOST_GUEST, HOST_NONE } host;
+	const char *entry;
+	char **guest_argv; /* what follows FILE: the guest's arguments */
+	int guest_argc;
 };
 
 static void print_module(const char *path, const corral_module *module)
 {
 	corral_module_info info;
 	corral_module_get_info(module, &info);
-	static const char *const formats[] = {"?", "raw blob", "JAM standard program"};
+	static const char *const formats[] = {"?", "raw blob", "JAM standard program", ".polkavm container"};
 	printf("%s: %s%s, ISA %s: %u bytes of code, %u instructions, %u basic blocks, %u jump-table entries\n", path,
 	       formats[info.format], info.has_metadata ? " (with metadata)" : "",
 	       info.isa == CORRAL_ISA_GP08 ? "gp0.8" : "gp0.7", info.code_length, info.instruction_count,
 	       info.block_count, info.jump_table_length);
-	if (info.format == CORRAL_FORMAT_JAM)
+	if (info.format == CORRAL_FORMAT_JAM || info.format == CORRAL_FORMAT_POLKAVM)
 		printf("  memory: %u bytes read-only, %u bytes read-write, %u heap pages, %u bytes of stack\n",
 		       info.ro_data_length, info.rw_data_length, info.heap_pages, info.stack_size);
 	if (info.bad_static_targets || info.bad_jump_entries)
@@ -133,6 +138,27 @@ static int parse_hex(const char *hex, uint8_t **bytes, size_t *length)
 	return 0;
 }
 
+/* A guest's arguments as crt0 reads them: the program's name, then each
+ * argument, each followed by a NUL. */
+static int guest_arguments(struct run_options *options)
+{
+	size_t length = strlen(options->path) + 1;
+	for (int i = 0; i < options->guest_argc; i++)
+		length += strlen(options->guest_argv[i]) + 1;
+	uint8_t *blob = malloc(length), *at = blob;
+	if (!blob)
+		return -1;
+	for (int i = -1; i < options->guest_argc; i++) {
+		const char *argument = i < 0 ? options->path : options->guest_argv[i];
+		size_t n = strlen(argument) + 1;
+		memcpy(at, argument, n);
+		at += n;
+	}
+	options->arguments = blob;
+	options->arguments_length = length;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct run_options *options)
 {
 	const struct command *self = cli_command("run");
@@ -164,12 +190,32 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 			options->trace = true;
 		} else if (!strcmp(argv[i], "--continue")) {
 			options->resume_host_calls = true;
+		} else if (cli_option(argc, argv, &i, "--host", &value)) {
+			if (value && !strcmp(value, "auto"))
+				options->host = HOST_AUTO;
+			else if (value && !strcmp(value, "guest"))
+				options->host = HOST_GUEST;
+			else if (value && !strcmp(value, "none"))
+				options->host = HOST_NONE;
+			else
+				return cli_usage_error(self, "--host takes auto, guest or none");
+		} else if (cli_option(argc, argv, &i, "--entry", &value)) {
+			if (!value)
+				return cli_usage_error(self, "--entry takes the name of an export");
+			options->entry = value;
 		} else if ((status = cli_input_argument(self, argv[i], &options->path))) {
 			return status;
+		} else {
+			/* Everything after the program is the program's. */
+			options->guest_argv = argv + i + 1;
+			options->guest_argc = argc - i - 1;
+			break;
 		}
 	}
 	if (!options->path)
 		return cli_usage_error(self, "which program?");
+	if (options->guest_argc && options->arguments)
+		return cli_usage_error(self, "give the program arguments after FILE or with --args, not both");
 	if (!options->gas_given)
 		options->gas = INT64_MAX;
 	return 0;
@@ -195,22 +241,50 @@ int cmd_run(int argc, char **argv)
 	corral_error error;
 	corral_instance_config config;
 	corral_instance_config_init(&config);
-	config.arguments = options.arguments;
-	config.arguments_length = options.arguments_length;
 	config.gas = options.gas;
 
 	if (corral_engine_new(NULL, &engine, &error) ||
-	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error) ||
-	    corral_instance_new(module, &config, &instance, &error)) {
+	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
 		status = cli_error("%s", error.message);
+		goto done;
+	}
+	bool guest = options.host == HOST_GUEST || (options.host == HOST_AUTO && guest_host_detect(module));
+	if (guest && !options.arguments && guest_arguments(&options)) {
+		status = cli_error("out of memory");
+		goto done;
+	}
+	if (!guest && options.guest_argc) {
+		status = cli_usage_error(cli_command("run"),
+					 "%s is not a corral guest, so it takes no arguments after it (--args HEX "
+					 "gives raw argument bytes; --host guest forces the guest host)",
+					 options.path);
+		goto done;
+	}
+	config.arguments = options.arguments;
+	config.arguments_length = options.arguments_length;
+	if (corral_instance_new(module, &config, &instance, &error)) {
+		status = cli_error("%s", error.message);
+		goto done;
+	}
+	if (options.entry || (guest && !options.pc_given)) {
+		const char *entry = options.entry ? options.entry : GUEST_DEFAULT_ENTRY;
+		if (guest_host_entry(module, entry, &options.pc)) {
+			status = cli_error("%s: has no export named '%s'", options.path, entry);
+			goto done;
+		}
+		options.pc_given = true;
+	}
+	if (options.pc_given)
+		corral_instance_set_pc(instance, options.pc);
+	if (guest && !options.trace) {
+		status = guest_host_run(instance, module, options.path);
 	} else {
 		print_module(options.path, module);
-		if (options.pc_given)
-			corral_instance_set_pc(instance, options.pc);
 		corral_interrupt interrupt = run(instance, module, &options);
 		print_stop(instance, interrupt, &options);
 		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
 	}
+done:
 	corral_instance_free(instance);
 	corral_module_free(module);
 	corral_engine_free(engine);

@@ -117,12 +117,17 @@ bool cli_parse_isa(const char *text, corral_isa *isa)
 	return false;
 }
 
+const char cli_format_choices[] = "auto, blob, jam or polkavm";
+
 bool cli_parse_format(const char *text, corral_format *format)
 {
 	static const struct {
 		const char *name;
 		corral_format format;
-	} formats[] = {{"auto", CORRAL_FORMAT_AUTO}, {"blob", CORRAL_FORMAT_BLOB}, {"jam", CORRAL_FORMAT_JAM}};
+	} formats[] = {{"auto", CORRAL_FORMAT_AUTO},
+		       {"blob", CORRAL_FORMAT_BLOB},
+		       {"jam", CORRAL_FORMAT_JAM},
+		       {"polkavm", CORRAL_FORMAT_POLKAVM}};
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
 		if (!strcmp(text, formats[i].name)) {
 			*format = formats[i].format;

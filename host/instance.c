@@ -49,7 +49,7 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate an instance", module->name);
 	instance->module = module;
 	corral_result result = host_memory_init(&instance->memory, error);
-	if (result == CORRAL_OK && module->container.format == CORRAL_FORMAT_JAM)
+	if (result == CORRAL_OK && module->container.format != CORRAL_FORMAT_BLOB)
 		result = lay_out_standard(instance, config, error);
 	if (result != CORRAL_OK) {
 		corral_instance_free(instance);

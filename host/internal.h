@@ -13,12 +13,21 @@ struct corral_engine {
 	corral_engine_config config;
 };
 
+/* An import or export, its name copied out and NUL-terminated. */
+struct host_symbol {
+	char *name;
+	uint32_t pc; /* exports */
+};
+
 struct corral_module {
 	corral_engine *engine;
 	uint8_t *bytes; /* our copy: the program borrows from it */
 	size_t length;
 	char *name;
 	struct loader_program container;
+	struct host_symbol *imports, *exports;
+	size_t import_count, export_count;
+	char *symbol_names; /* every symbol's name, one allocation */
 	struct pvm_program program;
 	struct pvm_interp_code interp;
 	bool interp_ready;

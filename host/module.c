@@ -53,6 +53,61 @@ static corral_result gas_model(const corral_module_config *config, struct pvm_ga
 	return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown gas model %u", name, (unsigned)config->gas_model);
 }
 
+/* Copies a list's symbols into `symbols` and their names to *names on. */
+static void copy_list(const struct loader_symbols *list, struct host_symbol *symbols, char **names)
+{
+	size_t at = 0;
+	for (uint32_t i = 0; i < list->count; i++) {
+		struct loader_symbol symbol;
+		loader_symbol_next(list, &at, &symbol);
+		memcpy(*names, symbol.name, symbol.name_length);
+		(*names)[symbol.name_length] = 0;
+		symbols[i] = (struct host_symbol){.name = *names, .pc = symbol.pc};
+		*names += symbol.name_length + 1;
+	}
+}
+
+/* The container's imports and exports, kept past the caller's bytes' life. */
+static corral_result copy_symbols(corral_module *module, corral_error *error)
+{
+	const struct loader_program *container = &module->container;
+	const struct loader_symbols *lists[] = {&container->imports, &container->exports};
+	size_t total = 0;
+	for (size_t l = 0; l < 2; l++) {
+		size_t at = 0;
+		for (uint32_t i = 0; i < lists[l]->count; i++) {
+			struct loader_symbol symbol;
+			loader_symbol_next(lists[l], &at, &symbol);
+			total += symbol.name_length + 1;
+		}
+	}
+	module->symbol_names = malloc(total ? total : 1);
+	module->imports = calloc(container->imports.count + 1, sizeof *module->imports);
+	module->exports = calloc(container->exports.count + 1, sizeof *module->exports);
+	if (!module->symbol_names || !module->imports || !module->exports)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot copy %u imports and %u exports",
+				 module->name, container->imports.count, container->exports.count);
+	char *names = module->symbol_names;
+	copy_list(&container->imports, module->imports, &names);
+	copy_list(&container->exports, module->exports, &names);
+	module->import_count = container->imports.count;
+	module->export_count = container->exports.count;
+	return CORRAL_OK;
+}
+
+/* An entry point must be where execution can start: a block start. */
+static corral_result check_exports(const corral_module *module, corral_error *error)
+{
+	for (size_t i = 0; i < module->export_count; i++) {
+		const struct host_symbol *entry = &module->exports[i];
+		if (!pvm_program_is_jump_target(&module->program, entry->pc))
+			return host_fail(error, CORRAL_ERROR_MALFORMED,
+					 "%s: export %zu \"%s\" is at pc %u, which does not start a basic block",
+					 module->name, i, entry->name, entry->pc);
+	}
+	return CORRAL_OK;
+}
+
 corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
 				const corral_module_config *config, corral_module **out, corral_error *error)
 {
@@ -70,7 +125,7 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		name = "program";
 	if (config->isa != CORRAL_ISA_GP07 && config->isa != CORRAL_ISA_GP08)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown ISA %u", name, (unsigned)config->isa);
-	if (config->format > CORRAL_FORMAT_JAM)
+	if (config->format > CORRAL_FORMAT_POLKAVM)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown program format %u", name,
 				 (unsigned)config->format);
 
@@ -93,12 +148,21 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		corral_module_free(module);
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", name, problem.message);
 	}
-	enum pvm_isa isa = config->isa == CORRAL_ISA_GP08 ? PVM_ISA_GP08 : PVM_ISA_GP07;
+	if (module->container.format == CORRAL_FORMAT_POLKAVM)
+		module->isa = module->container.isa;
+	enum pvm_isa isa = module->isa == CORRAL_ISA_GP08 ? PVM_ISA_GP08 : PVM_ISA_GP07;
 	if (pvm_program_init(&module->program, module->container.blob, module->container.blob_length, isa,
 			     &libc_allocator, &problem)) {
-		const char *part = module->container.format == CORRAL_FORMAT_JAM ? "code: " : "";
+		const char *part = module->container.format == CORRAL_FORMAT_BLOB ? "" : "code: ";
 		corral_module_free(module);
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s%s", name, part, problem.message);
+	}
+	result = copy_symbols(module, error);
+	if (result == CORRAL_OK)
+		result = check_exports(module, error);
+	if (result != CORRAL_OK) {
+		corral_module_free(module);
+		return result;
 	}
 	struct pvm_gas_model model;
 	result = gas_model(config, &model, &sorted, name, error);
@@ -125,6 +189,9 @@ void corral_module_free(corral_module *module)
 	if (module->interp_ready)
 		pvm_interp_free(&module->interp, &libc_allocator);
 	pvm_program_free(&module->program, &libc_allocator);
+	free(module->imports);
+	free(module->exports);
+	free(module->symbol_names);
 	free(module->bytes);
 	free(module->name);
 	free(module);
@@ -148,7 +215,54 @@ void corral_module_get_info(const corral_module *module, corral_module_info *inf
 		.rw_data_length = container->rw_length,
 		.heap_pages = container->heap_pages,
 		.stack_size = container->stack_size,
+		.ro_data_size = container->format == CORRAL_FORMAT_POLKAVM ? container->ro_size : container->ro_length,
+		.rw_data_size = container->format == CORRAL_FORMAT_POLKAVM ? container->rw_size : container->rw_length,
 	};
+}
+
+size_t corral_module_export_count(const corral_module *module)
+{
+	return module->export_count;
+}
+
+const char *corral_module_export_name(const corral_module *module, size_t index)
+{
+	return index < module->export_count ? module->exports[index].name : NULL;
+}
+
+uint32_t corral_module_export_pc(const corral_module *module, size_t index)
+{
+	return index < module->export_count ? module->exports[index].pc : 0;
+}
+
+bool corral_module_find_export(const corral_module *module, const char *name, uint32_t *pc)
+{
+	for (size_t i = 0; i < module->export_count; i++) {
+		if (!strcmp(module->exports[i].name, name)) {
+			if (pc)
+				*pc = module->exports[i].pc;
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t corral_module_import_count(const corral_module *module)
+{
+	return module->import_count;
+}
+
+const char *corral_module_import_name(const corral_module *module, size_t index)
+{
+	return index < module->import_count ? module->imports[index].name : NULL;
+}
+
+const uint8_t *corral_module_metadata(const corral_module *module, size_t *length)
+{
+	const struct loader_program *container = &module->container;
+	if (length)
+		*length = container->has_metadata ? container->metadata_length : 0;
+	return container->has_metadata ? container->metadata : NULL;
 }
 
 uint32_t corral_module_instruction(const corral_module *module, uint32_t pc, char *buffer, size_t size)

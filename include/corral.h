@@ -47,9 +47,11 @@ typedef enum corral_isa {
 } corral_isa;
 
 typedef enum corral_format {
-	CORRAL_FORMAT_AUTO = 0, /* a JAM standard program (with or without metadata), else a raw blob */
+	CORRAL_FORMAT_AUTO = 0, /* a .polkavm container if the file starts with its magic; else a JAM
+				   standard program (with or without metadata); else a raw blob */
 	CORRAL_FORMAT_BLOB,     /* a raw program blob (GP A.2 deblob) */
 	CORRAL_FORMAT_JAM,      /* a JAM standard program (GP A.7), optionally behind metadata */
+	CORRAL_FORMAT_POLKAVM,  /* a .polkavm container: "PVM\0", version, sections (see the README) */
 } corral_format;
 
 typedef enum corral_gas_model {
@@ -71,7 +73,7 @@ typedef struct corral_engine_config {
 } corral_engine_config;
 
 typedef struct corral_module_config {
-	corral_isa isa;
+	corral_isa isa; /* a .polkavm container's version byte overrides it */
 	corral_format format;
 	corral_gas_model gas_model;
 	/* CORRAL_GAS_TABLE: one cost per block start, in any order. */
@@ -80,7 +82,8 @@ typedef struct corral_module_config {
 } corral_module_config;
 
 typedef struct corral_instance_config {
-	/* JAM standard programs: the argument data, mapped read-only (GP A.7). */
+	/* JAM standard programs and .polkavm containers: the argument data,
+	 * mapped read-only (GP A.7). */
 	const uint8_t *arguments;
 	size_t arguments_length;
 	int64_t gas; /* initial gas */
@@ -107,7 +110,7 @@ void corral_module_free(corral_module *module);
 
 typedef struct corral_module_info {
 	corral_format format; /* what the bytes turned out to be */
-	corral_isa isa;
+	corral_isa isa;       /* the numbering the code was read with */
 	bool has_metadata;
 	uint32_t code_length;
 	uint32_t instruction_count;
@@ -115,21 +118,41 @@ typedef struct corral_module_info {
 	uint32_t jump_table_length;
 	uint32_t bad_static_targets; /* jumps/branches that panic if taken */
 	uint32_t bad_jump_entries;   /* jump-table entries that panic if used */
-	/* JAM standard programs */
+	/* JAM standard programs and .polkavm containers */
 	uint32_t ro_data_length;
 	uint32_t rw_data_length;
-	uint32_t heap_pages;
+	uint32_t heap_pages; /* .polkavm: what rw_data_size leaves after the data, in pages */
 	uint32_t stack_size;
+	/* The regions' sizes: a .polkavm container's memory section; for a JAM
+	 * program, the data lengths (rw without the heap). */
+	uint32_t ro_data_size;
+	uint32_t rw_data_size;
 } corral_module_info;
 
 void corral_module_get_info(const corral_module *module, corral_module_info *info);
+
+/* Entry points and host functions a module declares (.polkavm containers;
+ * empty for other formats). Names are NUL-terminated and owned by the
+ * module; an index past the count gives NULL (a pc of 0). `ecalli i` calls
+ * import i. */
+size_t corral_module_export_count(const corral_module *module);
+const char *corral_module_export_name(const corral_module *module, size_t index);
+uint32_t corral_module_export_pc(const corral_module *module, size_t index);
+bool corral_module_find_export(const corral_module *module, const char *name, uint32_t *pc);
+size_t corral_module_import_count(const corral_module *module);
+const char *corral_module_import_name(const corral_module *module, size_t index);
+
+/* A JAM program's metadata prefix, if it has one (else NULL, 0). */
+const uint8_t *corral_module_metadata(const corral_module *module, size_t *length);
 
 /* The instruction at `pc` as assembly text (see `corral disasm`), into
  * buffer; returns the offset of the next instruction. */
 uint32_t corral_module_instruction(const corral_module *module, uint32_t pc, char *buffer, size_t size);
 
 /* Creates an instance with its own memory. A raw blob starts with no memory
- * mapped and pc 0; a JAM standard program starts laid out as GP A.7 says. */
+ * mapped and pc 0; a JAM standard program or .polkavm container starts laid
+ * out as GP A.7 says, at pc 0 (corral_instance_set_pc to an export's pc to
+ * enter there). */
 corral_result corral_instance_new(corral_module *module, const corral_instance_config *config,
 				  corral_instance **instance, corral_error *error);
 void corral_instance_free(corral_instance *instance);

@@ -1,6 +1,6 @@
-/* The assembler: one pass to read the lines, a layout loop for the
- * variable-length jump offsets, then encoding, and a last check that the
- * result decodes to exactly what was written. */
+/* The assembler: one pass reads the lines into a builder (loader/builder.h),
+ * which lays out, encodes and checks the code; the JAM container, if asked
+ * for, goes around it (loader/jam_write.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -9,44 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/blob.h"
-#include "core/disasm.h"
-#include "core/encode.h"
 #include "loader/array.h"
 #include "loader/asm.h"
+#include "loader/builder.h"
+#include "loader/jam_write.h"
 
-enum item_kind { ITEM_INSTRUCTION, ITEM_BYTES };
-
-/* Where an instruction's static target comes from. */
-enum target_kind { TARGET_NONE, TARGET_OFFSET, TARGET_LABEL };
-
-struct item {
-	enum item_kind kind;
-	uint32_t line;
-	struct pvm_inst inst;
-	enum target_kind target;
-	int64_t target_offset; /* TARGET_OFFSET */
-	uint32_t target_label; /* TARGET_LABEL */
-	uint8_t *raw;          /* explicit bytes ("= ..") or .bytes */
-	uint32_t raw_length;
-	int64_t asserted_offset; /* "N:" in front of it, or -1 */
-	uint32_t offset_length;  /* bytes given to the jump offset */
-	uint32_t offset;
-	uint32_t size;
-	uint8_t encoded[PVM_MAX_ENCODED];
-};
-
+/* Names to builder labels: label i here is label i in the builder. */
 struct label {
-	char *name;
-	uint32_t line;
-	int64_t item; /* the item it precedes; -1 until defined */
-};
-
-struct jump_entry {
-	uint32_t line;
-	enum target_kind kind;
-	int64_t offset;
-	uint32_t label;
+	const char *name; /* in the source */
+	size_t length;
+	uint32_t line; /* where it is defined, or first used */
+	bool defined;
 };
 
 struct bytes {
@@ -60,15 +33,15 @@ struct assembler {
 	char *error;
 	size_t error_size;
 	bool failed;
-	enum pvm_isa isa;
-	bool isa_set;
-	struct item *items;
-	size_t item_count, item_capacity;
+	struct builder code;
 	struct label *labels;
 	size_t label_count, label_capacity;
-	struct jump_entry *jumps;
-	size_t jump_count, jump_capacity;
-	int entry_size; /* -1: the fewest bytes */
+	uint32_t *label_slots; /* a hash table of label index + 1, 0 for empty */
+	size_t slot_count;     /* a power of two, or 0 */
+	size_t jump_count;
+	uint32_t first_jump_line;
+	int entry_size;       /* -1: the fewest bytes */
+	struct bytes scratch; /* explicit bytes, before they go to the builder */
 	/* JAM standard program */
 	bool jam;
 	struct bytes ro, rw, metadata;
@@ -185,6 +158,8 @@ static int number(struct assembler *as, struct cursor *c, uint64_t *value, bool 
 	return 0;
 }
 
+static const char *const numbered_names[13] = {"r0", "r1", "r2", "r3",  "r4",  "r5", "r6",
+					       "r7", "r8", "r9", "r10", "r11", "r12"};
 static const char *const abi_names[13] = {"ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5"};
 
 static int reg(struct assembler *as, struct cursor *c, uint8_t *out)
@@ -192,9 +167,7 @@ static int reg(struct assembler *as, struct cursor *c, uint8_t *out)
 	const char *start;
 	size_t n = word(c, &start);
 	for (uint8_t i = 0; i < 13; i++) {
-		char name[4];
-		snprintf(name, sizeof name, "r%u", i);
-		if (same_word(start, n, name) || same_word(start, n, abi_names[i])) {
+		if (same_word(start, n, numbered_names[i]) || same_word(start, n, abi_names[i])) {
 			*out = i;
 			return 0;
 		}
@@ -204,45 +177,75 @@ static int reg(struct assembler *as, struct cursor *c, uint8_t *out)
 	return failf(as, "'%.*s' is not a register (r0..r12, or ra sp t0-t2 s0 s1 a0-a5)", (int)n, start);
 }
 
-static int64_t find_label(struct assembler *as, const char *name, size_t n)
+/* ---- labels ----------------------------------------------------------- */
+
+/* FNV-1a */
+static size_t hash_name(const char *name, size_t n)
 {
+	uint64_t hash = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		hash = (hash ^ (uint8_t)name[i]) * 0x100000001b3ull;
+	return (size_t)hash;
+}
+
+/* The slot holding the name, or the empty slot where it would go. */
+static uint32_t *label_slot(struct assembler *as, const char *name, size_t n)
+{
+	for (size_t i = hash_name(name, n) & (as->slot_count - 1);; i = (i + 1) & (as->slot_count - 1)) {
+		uint32_t *slot = &as->label_slots[i];
+		if (!*slot)
+			return slot;
+		const struct label *label = &as->labels[*slot - 1];
+		if (label->length == n && !memcmp(label->name, name, n))
+			return slot;
+	}
+}
+
+/* Keeps the table at most half full, so probes stay short. */
+static int grow_label_slots(struct assembler *as)
+{
+	if (as->label_count < as->slot_count / 2)
+		return 0;
+	size_t count = as->slot_count ? as->slot_count * 2 : 64;
+	uint32_t *slots = calloc(count, sizeof *slots);
+	if (!slots)
+		return failf(as, "out of memory");
+	free(as->label_slots);
+	as->label_slots = slots;
+	as->slot_count = count;
 	for (size_t i = 0; i < as->label_count; i++)
-		if (same_word(name, n, as->labels[i].name))
-			return (int64_t)i;
-	return -1;
+		*label_slot(as, as->labels[i].name, as->labels[i].length) = (uint32_t)i + 1;
+	return 0;
 }
 
 static int64_t label_index(struct assembler *as, const char *name, size_t n)
 {
-	int64_t found = find_label(as, name, n);
-	if (found >= 0)
-		return found;
-	if (!array_reserve((void **)&as->labels, &as->label_capacity, as->label_count + 1, sizeof *as->labels))
+	if (grow_label_slots(as))
+		return -1;
+	uint32_t *slot = label_slot(as, name, n);
+	if (*slot)
+		return *slot - 1;
+	if (!array_reserve((void **)&as->labels, &as->label_capacity, as->label_count + 1, sizeof *as->labels) ||
+	    builder_new_label(&as->code) != as->label_count)
 		return failf(as, "out of memory");
-	struct label *label = &as->labels[as->label_count];
-	label->name = strndup(name, n);
-	if (!label->name)
-		return failf(as, "out of memory");
-	label->line = as->line;
-	label->item = -1;
-	return (int64_t)as->label_count++;
+	as->labels[as->label_count] = (struct label){name, n, as->line, false};
+	*slot = (uint32_t)++as->label_count;
+	return *slot - 1;
 }
 
-/* @N, @label or label. */
-static int target(struct assembler *as, struct cursor *c, enum target_kind *kind, int64_t *offset, uint32_t *label,
-		  bool *negative)
+/* @N, @label or label: *label is the label, or BUILDER_NO_LABEL and *offset
+ * the offset. */
+static int target(struct assembler *as, struct cursor *c, uint32_t *label, uint64_t *offset, bool *negative)
 {
 	skip_blanks(c);
 	bool at = eat(c, '@');
 	skip_blanks(c);
 	if (c->at < c->end && (isdigit((unsigned char)*c->at) || *c->at == '-')) {
-		uint64_t value;
 		if (!at)
 			return failf(as, "a numeric target is written @N");
-		if (number(as, c, &value, negative))
+		if (number(as, c, offset, negative))
 			return -1;
-		*kind = TARGET_OFFSET;
-		*offset = (int64_t)value;
+		*label = BUILDER_NO_LABEL;
 		return 0;
 	}
 	const char *start;
@@ -252,7 +255,6 @@ static int target(struct assembler *as, struct cursor *c, enum target_kind *kind
 	int64_t index = label_index(as, start, n);
 	if (index < 0)
 		return -1;
-	*kind = TARGET_LABEL;
 	*label = (uint32_t)index;
 	return 0;
 }
@@ -284,28 +286,17 @@ static int hex_bytes(struct assembler *as, struct cursor *c, struct bytes *out)
 
 /* ---- statements ------------------------------------------------------- */
 
-static struct item *new_item(struct assembler *as, enum item_kind kind)
+/* An "@N:" or "N:" before an item holds for it: the builder checks it. */
+static int before_item(struct assembler *as)
 {
-	if (!array_reserve((void **)&as->items, &as->item_capacity, as->item_count + 1, sizeof *as->items)) {
-		failf(as, "out of memory");
-		return NULL;
-	}
-	struct item *item = &as->items[as->item_count++];
-	memset(item, 0, sizeof *item);
-	item->kind = kind;
-	item->line = as->line;
-	item->asserted_offset = as->pending_assert;
+	if (as->pending_assert >= 0 && builder_assert_offset(&as->code, (uint64_t)as->pending_assert))
+		return failf(as, "out of memory");
 	as->pending_assert = -1;
-	/* Labels defined just before this item point at it. */
-	for (size_t i = 0; i < as->label_count; i++)
-		if (as->labels[i].item == -2)
-			as->labels[i].item = (int64_t)(as->item_count - 1);
-	return item;
+	return 0;
 }
 
-static int operands(struct assembler *as, struct cursor *c, struct item *item)
+static int operands(struct assembler *as, struct cursor *c, struct pvm_inst *inst, uint32_t *label)
 {
-	struct pvm_inst *inst = &item->inst;
 	const struct pvm_op_info *info = &pvm_ops[inst->op];
 	uint64_t *target_field = NULL;
 	int status = 0;
@@ -356,7 +347,7 @@ static int operands(struct assembler *as, struct cursor *c, struct item *item)
 	}
 	if (status)
 		return -1;
-	if (target_field && target(as, c, &item->target, &item->target_offset, &item->target_label, NULL))
+	if (target_field && target(as, c, label, target_field, NULL))
 		return -1;
 	return 0;
 }
@@ -366,29 +357,27 @@ static int instruction(struct assembler *as, struct cursor *c, const char *mnemo
 	enum pvm_op op = pvm_op_by_name(mnemonic, (uint32_t)n);
 	if (op == PVM_OP_COUNT)
 		return failf(as, "unknown instruction '%.*s'", (int)n, mnemonic);
-	struct item *item = new_item(as, ITEM_INSTRUCTION);
-	if (!item)
+	struct pvm_inst inst = {.op = (uint8_t)op};
+	uint32_t label = BUILDER_NO_LABEL;
+	if (operands(as, c, &inst, &label))
 		return -1;
-	item->inst.op = (uint8_t)op;
-	if (operands(as, c, item))
-		return -1;
-	if (eat(c, '=')) {
-		struct bytes raw = {0};
-		if (hex_bytes(as, c, &raw)) {
-			free(raw.data);
+	bool explicit = eat(c, '=');
+	struct bytes *raw = &as->scratch;
+	raw->length = 0;
+	if (explicit) {
+		if (hex_bytes(as, c, raw))
 			return -1;
-		}
-		if (raw.length < 1 || raw.length > 1 + PVM_MAX_SKIP) {
-			free(raw.data);
-			return failf(as, "explicit encodings are 1 to 25 bytes long, not %zu", raw.length);
-		}
-		item->raw = raw.data;
-		item->raw_length = (uint32_t)raw.length;
+		if (raw->length < 1 || raw->length > 1 + PVM_MAX_SKIP)
+			return failf(as, "explicit encodings are 1 to 25 bytes long, not %zu", raw->length);
 	}
 	if (!at_end(c))
 		return failf(as, "unexpected '%.*s' after the operands",
 			     (int)(c->end - c->at > 20 ? 20 : c->end - c->at), c->at);
-	return 0;
+	if (before_item(as))
+		return -1;
+	int status = explicit ? builder_append_encoded(&as->code, &inst, label, raw->data, raw->length)
+			      : builder_append(&as->code, &inst, label);
+	return status ? failf(as, "out of memory") : 0;
 }
 
 static int directive_number(struct assembler *as, struct cursor *c, uint64_t limit, uint64_t *value)
@@ -411,41 +400,36 @@ static int directive(struct assembler *as, struct cursor *c, const char *name, s
 		length = word(c, &start);
 		char text[16] = {0};
 		memcpy(text, start, length < sizeof text - 1 ? length : sizeof text - 1);
-		if (as->item_count)
+		if (builder_item_count(&as->code))
 			return failf(as, ".isa must come before the first instruction");
-		if (!pvm_isa_parse(text, &as->isa))
+		if (!pvm_isa_parse(text, &as->code.isa))
 			return failf(as, "unknown ISA '%s' (gp0.7 or gp0.8)", text);
-		as->isa_set = true;
 	} else if (same_word(name, n, ".jump_table")) {
 		do {
-			if (!array_reserve((void **)&as->jumps, &as->jump_capacity, as->jump_count + 1,
-					   sizeof *as->jumps))
-				return failf(as, "out of memory");
-			struct jump_entry *entry = &as->jumps[as->jump_count++];
-			entry->line = as->line;
+			uint32_t label;
 			bool negative = false;
-			if (target(as, c, &entry->kind, &entry->offset, &entry->label, &negative))
+			if (target(as, c, &label, &value, &negative))
 				return -1;
 			if (negative)
-				return failf(as, "jump-table entry %zu is negative", as->jump_count - 1);
+				return failf(as, "jump-table entry %zu is negative", as->jump_count);
+			if (label == BUILDER_NO_LABEL ? builder_jump_entry_value(&as->code, value)
+						      : builder_jump_entry(&as->code, label))
+				return failf(as, "out of memory");
+			if (!as->jump_count++)
+				as->first_jump_line = as->line;
 		} while (eat(c, ','));
 	} else if (same_word(name, n, ".jump_entry_size")) {
 		if (directive_number(as, c, 8, &value))
 			return -1;
 		as->entry_size = (int)value;
+		/* 0 is refused later, if there are entries to hold. */
+		as->code.jump_entry_size = (unsigned)value;
 	} else if (same_word(name, n, ".bytes")) {
-		struct bytes raw = {0};
-		if (hex_bytes(as, c, &raw)) {
-			free(raw.data);
+		as->scratch.length = 0;
+		if (hex_bytes(as, c, &as->scratch) || before_item(as))
 			return -1;
-		}
-		struct item *item = new_item(as, ITEM_BYTES);
-		if (!item) {
-			free(raw.data);
-			return -1;
-		}
-		item->raw = raw.data;
-		item->raw_length = (uint32_t)raw.length;
+		if (builder_append_bytes(&as->code, as->scratch.data, as->scratch.length))
+			return failf(as, "out of memory");
 	} else if (same_word(name, n, ".format")) {
 		length = word(c, &start);
 		if (same_word(start, length, "jam"))
@@ -517,10 +501,13 @@ static int line(struct assembler *as, struct cursor *c)
 			if (index < 0)
 				return -1;
 			struct label *label = &as->labels[index];
-			if (label->item != -1)
-				return failf(as, "label '%s' is already defined on line %u", label->name, label->line);
-			label->item = -2; /* the next item */
+			if (label->defined)
+				return failf(as, "label '%.*s' is already defined on line %u", (int)label->length,
+					     label->name, label->line);
+			label->defined = true;
 			label->line = as->line;
+			if (builder_place_label(&as->code, (uint32_t)index))
+				return failf(as, "internal error: label %lld is placed twice", (long long)index);
 			continue;
 		}
 		break;
@@ -533,248 +520,66 @@ static int line(struct assembler *as, struct cursor *c)
 	return instruction(as, c, start, n);
 }
 
-/* ---- layout and output ------------------------------------------------ */
+/* ---- output ----------------------------------------------------------- */
 
-static uint32_t code_end(const struct assembler *as)
+/* The code as a raw blob, from the builder. */
+static int build_blob(struct assembler *as, uint8_t **blob, size_t *length)
 {
-	return as->item_count ? as->items[as->item_count - 1].offset + as->items[as->item_count - 1].size : 0;
-}
-
-static int64_t resolve(struct assembler *as, enum target_kind kind, int64_t offset, uint32_t label)
-{
-	if (kind == TARGET_OFFSET)
-		return offset;
-	int64_t item = as->labels[label].item;
-	return item < (int64_t)as->item_count ? as->items[item].offset : code_end(as);
-}
-
-static int encode_all(struct assembler *as, bool *grew)
-{
-	struct pvm_error problem;
-	uint32_t offset = 0;
-	*grew = false;
-	for (size_t i = 0; i < as->item_count; i++) {
-		struct item *item = &as->items[i];
-		/* Labels ahead resolve to last pass's offsets: when an offset
-		 * moves, targets may need more bytes, so go round again. */
-		if (item->offset != offset)
-			*grew = true;
-		item->offset = offset;
-		int64_t destination = 0;
-		if (item->kind == ITEM_INSTRUCTION) {
-			item->inst.pc = offset;
-			if (item->target != TARGET_NONE) {
-				destination = resolve(as, item->target, item->target_offset, item->target_label);
-				uint64_t *field = pvm_ops[item->inst.op].args == PVM_ARGS_REG_IMM_OFFSET
-							  ? &item->inst.imm_y
-							  : &item->inst.imm_x;
-				*field = (uint64_t)destination;
-			}
-		}
-		if (item->raw) {
-			item->size = item->raw_length;
-		} else {
-			/* Offsets only ever lengthen, so the layout loop ends. */
-			if (item->target != TARGET_NONE) {
-				uint32_t needed = pvm_immediate_length((uint64_t)(destination - (int64_t)offset));
-				if (needed <= 4 && needed > item->offset_length) {
-					item->offset_length = needed;
-					*grew = true;
-				}
-			}
-			uint32_t size = pvm_encode(&item->inst, as->isa, item->offset_length, item->encoded, &problem);
-			if (!size) {
-				as->line = item->line;
-				return failf(as, "%s", problem.message);
-			}
-			item->size = size;
-		}
-		offset += item->size;
-	}
-	return 0;
-}
-
-static int lay_out(struct assembler *as)
-{
-	for (size_t i = 0; i < as->label_count; i++) {
-		if (as->labels[i].item == -1) {
-			as->line = as->labels[i].line;
-			return failf(as, "label '%s' is used but never defined", as->labels[i].name);
-		}
-		if (as->labels[i].item == -2)
-			as->labels[i].item = (int64_t)as->item_count; /* the end of the code */
-	}
-	bool grew = true;
-	for (int round = 0; grew; round++) {
-		if (round > 8)
-			return failf(as, "jump offsets do not settle");
-		if (encode_all(as, &grew))
+	struct builder_error problem;
+	if (as->pending_assert >= 0) {
+		/* It holds for the end of the code. */
+		as->code.tag = as->pending_assert_line;
+		if (before_item(as))
 			return -1;
 	}
-	for (size_t i = 0; i < as->item_count; i++) {
-		struct item *item = &as->items[i];
-		if (item->asserted_offset >= 0 && item->asserted_offset != item->offset) {
-			as->line = item->line;
-			return failf(as, "this is at offset %u, not %lld", item->offset,
-				     (long long)item->asserted_offset);
+	if (builder_finish(&as->code, blob, length, &problem)) {
+		if (problem.label != BUILDER_NO_LABEL) {
+			const struct label *label = &as->labels[problem.label];
+			as->line = label->line;
+			return failf(as, "label '%.*s' is used but never defined", (int)label->length, label->name);
 		}
+		if (problem.item != SIZE_MAX || problem.entry != SIZE_MAX)
+			as->line = (uint32_t)problem.tag;
+		return failf(as, "%s", problem.message);
 	}
-	if (as->pending_assert >= 0 && as->pending_assert != code_end(as)) {
-		as->line = as->pending_assert_line;
-		return failf(as, "the code ends at offset %u, not %lld", code_end(as), (long long)as->pending_assert);
+	/* ".jump_entry_size 0" with entries: the builder gave them the fewest
+	 * bytes instead, and the mistake is the source's, on its first entry. */
+	if (as->entry_size == 0 && as->jump_count) {
+		free(*blob);
+		*blob = NULL;
+		as->line = as->first_jump_line;
+		return failf(as, "the jump table has entries, but .jump_entry_size gives them 0 bytes");
 	}
 	return 0;
 }
 
-static void put_fixed(uint8_t *out, uint64_t value, unsigned width)
+static int build_jam(struct assembler *as, const uint8_t *blob, size_t blob_length, uint8_t **jam, size_t *length)
 {
-	for (unsigned i = 0; i < width; i++)
-		out[i] = (uint8_t)(value >> (8 * i));
-}
-
-/* The code as a raw blob: E(|j|) E1(z) E(|c|) Ez(j) c k. */
-static int build_blob(struct assembler *as, struct bytes *blob)
-{
-	uint32_t length = code_end(as);
-	uint64_t largest = 0;
-	uint64_t *entries = calloc(as->jump_count + 1, sizeof *entries);
-	uint8_t *mask = calloc((length + 7) / 8 + 1, 1);
-	uint8_t header[32];
-	int status = 0;
-	if (!entries || !mask) {
-		free(entries);
-		free(mask);
-		return failf(as, "out of memory");
-	}
-	for (size_t i = 0; i < as->jump_count; i++) {
-		struct jump_entry *entry = &as->jumps[i];
-		/* An entry is a natural number of up to 64 bits (wider than
-		 * any offset, so it need not be a real one): @N keeps its bits. */
-		entries[i] = (uint64_t)resolve(as, entry->kind, entry->offset, entry->label);
-		if (entries[i] > largest)
-			largest = entries[i];
-	}
-	unsigned size = 0;
-	if (as->entry_size >= 0) {
-		size = (unsigned)as->entry_size;
-	} else if (as->jump_count) {
-		for (size = 1; size < 8 && (largest >> (8 * size)); size++)
-			;
-	}
-	if (size == 0 && as->jump_count) {
-		as->line = as->jumps[0].line;
-		status = failf(as, "the jump table has entries, but .jump_entry_size gives them 0 bytes");
-		goto done;
-	}
-	for (size_t i = 0; i < as->jump_count; i++) {
-		if (size < 8 && entries[i] >> (8 * size)) {
-			as->line = as->jumps[i].line;
-			status = failf(as, "jump-table entry %llu does not fit %u bytes",
-				       (unsigned long long)entries[i], size);
-			goto done;
-		}
-	}
-	uint32_t n = pvm_varint_write(as->jump_count, header);
-	header[n++] = (uint8_t)size;
-	n += pvm_varint_write(length, header + n);
-	if (append_bytes(as, blob, header, n))
-		goto fail;
-	for (size_t i = 0; i < as->jump_count; i++) {
-		uint8_t entry[8];
-		put_fixed(entry, entries[i], size);
-		if (append_bytes(as, blob, entry, size))
-			goto fail;
-	}
-	for (size_t i = 0; i < as->item_count; i++) {
-		struct item *item = &as->items[i];
-		if (item->kind == ITEM_INSTRUCTION)
-			mask[item->offset / 8] |= (uint8_t)(1u << (item->offset % 8));
-		if (append_bytes(as, blob, item->raw ? item->raw : item->encoded, item->size))
-			goto fail;
-	}
-	if (append_bytes(as, blob, mask, (length + 7) / 8))
-		goto fail;
-	goto done;
-fail:
-	status = -1;
-done:
-	free(entries);
-	free(mask);
-	return status;
-}
-
-/* Decodes the result in place and compares it with what was written: an
- * explicit encoding has to mean what its line says. */
-static int verify(struct assembler *as, const struct bytes *blob)
-{
+	const struct loader_jam_parts parts = {
+		.has_metadata = as->has_metadata,
+		.metadata = as->metadata.data,
+		.metadata_length = as->metadata.length,
+		.ro_data = as->ro.data,
+		.ro_length = as->ro.length,
+		.rw_data = as->rw.data,
+		.rw_length = as->rw.length,
+		.heap_pages = as->heap_pages,
+		.stack_size = as->stack_size,
+		.blob = blob,
+		.blob_length = blob_length,
+	};
 	struct pvm_error problem;
-	struct pvm_blob parsed;
-	if (pvm_blob_parse(&parsed, blob->data, blob->length, &problem))
-		return failf(as, "internal error: the output does not parse: %s", problem.message);
-	struct pvm_opcode_map map;
-	pvm_opcode_map_init(&map, as->isa);
-	struct pvm_code code = {parsed.code, parsed.code_length, parsed.bitmask, &map};
-	for (size_t i = 0; i < as->item_count; i++) {
-		struct item *item = &as->items[i];
-		if (item->kind != ITEM_INSTRUCTION)
-			continue;
-		struct pvm_inst got;
-		pvm_decode(&code, item->offset, &got);
-		const struct pvm_inst *want = &item->inst;
-		if (got.op != want->op || got.ra != want->ra || got.rb != want->rb || got.rd != want->rd ||
-		    got.imm_x != want->imm_x || got.imm_y != want->imm_y || got.next != item->offset + item->size) {
-			char wrote[128], decoded[128];
-			struct pvm_text text;
-			struct pvm_inst shown = *want;
-			shown.pc = item->offset;
-			pvm_text_init(&text, wrote, sizeof wrote);
-			pvm_disasm_inst(&text, &shown);
-			pvm_text_init(&text, decoded, sizeof decoded);
-			pvm_disasm_inst(&text, &got);
-			as->line = item->line;
-			if (got.next != item->offset + item->size)
-				return failf(as, "'%s' takes %u bytes here but the next opcode is %u bytes on", wrote,
-					     item->size, got.next - item->offset);
-			return failf(as, "'%s' is encoded as bytes that decode to '%s' here", wrote, decoded);
-		}
-	}
-	return 0;
-}
-
-static int build_jam(struct assembler *as, const struct bytes *blob, struct bytes *out)
-{
-	uint8_t header[16];
-	if (as->ro.length > 0xFFFFFF || as->rw.length > 0xFFFFFF)
-		return failf(as, "read-only and read-write data are limited to 16 MiB each");
-	if (blob->length > 0xFFFFFFFF)
-		return failf(as, "the code is over 4 GiB");
-	if (as->has_metadata) {
-		uint32_t n = pvm_varint_write(as->metadata.length, header);
-		if (append_bytes(as, out, header, n) || append_bytes(as, out, as->metadata.data, as->metadata.length))
-			return -1;
-	}
-	put_fixed(header, as->ro.length, 3);
-	put_fixed(header + 3, as->rw.length, 3);
-	put_fixed(header + 6, as->heap_pages, 2);
-	put_fixed(header + 8, as->stack_size, 3);
-	if (append_bytes(as, out, header, 11) || append_bytes(as, out, as->ro.data, as->ro.length) ||
-	    append_bytes(as, out, as->rw.data, as->rw.length))
-		return -1;
-	put_fixed(header, blob->length, 4);
-	if (append_bytes(as, out, header, 4) || append_bytes(as, out, blob->data, blob->length))
-		return -1;
+	if (loader_jam_write(&parts, jam, length, &problem))
+		return failf(as, "%s", problem.message);
 	return 0;
 }
 
 static void release(struct assembler *as)
 {
-	for (size_t i = 0; i < as->item_count; i++)
-		free(as->items[i].raw);
-	for (size_t i = 0; i < as->label_count; i++)
-		free(as->labels[i].name);
-	free(as->items);
+	builder_release(&as->code);
 	free(as->labels);
-	free(as->jumps);
+	free(as->label_slots);
+	free(as->scratch.data);
 	free(as->ro.data);
 	free(as->rw.data);
 	free(as->metadata.data);
@@ -787,19 +592,23 @@ int loader_assemble(const char *source, size_t length, const char *name, uint8_t
 		.name = name,
 		.error = error,
 		.error_size = error_size,
-		.isa = PVM_ISA_GP07,
 		.entry_size = -1,
 		.pending_assert = -1,
 	};
-	struct bytes blob = {0}, jam = {0};
+	builder_init(&as.code, PVM_ISA_GP07);
+	uint8_t *blob = NULL;
+	size_t blob_length = 0;
 	const char *at = source, *end = source + length;
 	int status = 0;
 
+	*output = NULL;
+	*output_length = 0;
 	while (at < end && !status) {
 		const char *stop = memchr(at, '\n', (size_t)(end - at));
 		if (!stop)
 			stop = end;
 		as.line++;
+		as.code.tag = as.line;
 		struct cursor cursor = {at, stop};
 		status = line(&as, &cursor);
 		at = stop + 1;
@@ -807,23 +616,15 @@ int loader_assemble(const char *source, size_t length, const char *name, uint8_t
 	if (!status && memchr(source, 0, length))
 		status = failf(&as, "the source contains a NUL byte");
 	if (!status)
-		status = lay_out(&as);
-	if (!status)
-		status = build_blob(&as, &blob);
-	if (!status)
-		status = verify(&as, &blob);
-	if (!status && as.jam)
-		status = build_jam(&as, &blob, &jam);
-	if (!status) {
-		struct bytes *result = as.jam ? &jam : &blob;
-		*output = result->data ? result->data : malloc(1);
-		*output_length = result->length;
-		result->data = NULL;
-		if (!*output)
-			status = failf(&as, "out of memory");
+		status = build_blob(&as, &blob, &blob_length);
+	if (!status && as.jam) {
+		status = build_jam(&as, blob, blob_length, output, output_length);
+	} else if (!status) {
+		*output = blob;
+		*output_length = blob_length;
+		blob = NULL;
 	}
-	free(blob.data);
-	free(jam.data);
+	free(blob);
 	release(&as);
 	return status;
 }

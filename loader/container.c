@@ -6,11 +6,12 @@ static const char *const format_names[] = {
 	[CORRAL_FORMAT_AUTO] = "auto",
 	[CORRAL_FORMAT_BLOB] = "raw blob",
 	[CORRAL_FORMAT_JAM] = "JAM standard program",
+	[CORRAL_FORMAT_POLKAVM] = ".polkavm container",
 };
 
 const char *loader_format_name(corral_format format)
 {
-	return format <= CORRAL_FORMAT_JAM ? format_names[format] : "?";
+	return format <= CORRAL_FORMAT_POLKAVM ? format_names[format] : "?";
 }
 
 static uint32_t read_fixed(const uint8_t *at, unsigned width)
@@ -95,7 +96,8 @@ int loader_parse(const uint8_t *bytes, size_t length, corral_format format, stru
 {
 	*program = (struct loader_program){0};
 	struct pvm_blob blob;
-	struct pvm_error jam_error, blob_error;
+	struct pvm_error jam_error, blob_error, polkavm_error;
+	bool magic;
 
 	switch (format) {
 	case CORRAL_FORMAT_BLOB:
@@ -105,12 +107,22 @@ int loader_parse(const uint8_t *bytes, size_t length, corral_format format, stru
 		return 0;
 	case CORRAL_FORMAT_JAM:
 		return parse_jam(bytes, length, program, error);
+	case CORRAL_FORMAT_POLKAVM:
+		return loader_polkavm_parse(bytes, length, program, error);
 	case CORRAL_FORMAT_AUTO:
+		/* The magic decides first. Should a file that starts with it not
+		 * be a container after all, the other readings still get their
+		 * chance, but a failure is reported as the container's. */
+		magic = loader_polkavm_has_magic(bytes, length);
+		if (magic && loader_polkavm_parse(bytes, length, program, &polkavm_error) == 0)
+			return 0;
 		/* A JAM reading whose code is no blob loses to a raw blob that
-		 * parses: the container's shape alone can be chance. */
+		 * parses (the container's shape alone can be chance), and to the
+		 * container's own error when the magic is there. */
+		*program = (struct loader_program){0};
 		if (parse_jam(bytes, length, program, &jam_error) == 0 &&
 		    (pvm_blob_parse(&blob, program->blob, program->blob_length, &jam_error) == 0 ||
-		     pvm_blob_parse(&blob, bytes, length, &blob_error) != 0))
+		     (!magic && pvm_blob_parse(&blob, bytes, length, &blob_error) != 0)))
 			return 0;
 		if (pvm_blob_parse(&blob, bytes, length, &blob_error) == 0) {
 			*program = (struct loader_program){0};
@@ -119,8 +131,11 @@ int loader_parse(const uint8_t *bytes, size_t length, corral_format format, stru
 			program->blob_length = length;
 			return 0;
 		}
-		pvm_error_set(error, 0, "not a PVM program: as a JAM standard program, %s; as a raw blob, %s",
-			      jam_error.message, blob_error.message);
+		if (magic)
+			*error = polkavm_error;
+		else
+			pvm_error_set(error, 0, "not a PVM program: as a JAM standard program, %s; as a raw blob, %s",
+				      jam_error.message, blob_error.message);
 		return -1;
 	}
 	pvm_error_set(error, 0, "unknown program format %u", (unsigned)format);
@@ -152,6 +167,28 @@ static void add_region(struct loader_layout *layout, const char *name, uint64_t 
 	};
 }
 
+/* A .polkavm program's read-only region may be longer than its data. */
+static uint32_t ro_region_length(const struct loader_program *program)
+{
+	return program->ro_size > program->ro_length ? program->ro_size : program->ro_length;
+}
+
+int loader_layout_check(const struct loader_program *program, struct pvm_error *error)
+{
+	const uint64_t Z = LOADER_ZONE_SIZE, I = LOADER_INPUT_SIZE;
+	uint32_t ro = ro_region_length(program);
+	uint64_t heap_bytes = (uint64_t)program->rw_length + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
+	uint64_t needed = 5 * Z + zone_round(ro) + zone_round(heap_bytes) + zone_round(program->stack_size) + I;
+	if (needed > 1ull << 32) {
+		pvm_error_set(
+			error, 0,
+			"the memory layout needs %llu bytes (%u read-only, %u read-write, %u heap pages, %u stack), more than the 4 GiB address space",
+			(unsigned long long)needed, ro, program->rw_length, program->heap_pages, program->stack_size);
+		return -1;
+	}
+	return 0;
+}
+
 int loader_standard_layout(const struct loader_program *program, const uint8_t *arguments, size_t arguments_length,
 			   struct loader_layout *layout, struct pvm_error *error)
 {
@@ -162,26 +199,17 @@ int loader_standard_layout(const struct loader_program *program, const uint8_t *
 			      (unsigned long long)arguments_length, (unsigned)I);
 		return -1;
 	}
-	uint64_t heap_bytes = (uint64_t)program->rw_length + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
-	uint64_t needed =
-		5 * Z + zone_round(program->ro_length) + zone_round(heap_bytes) + zone_round(program->stack_size) + I;
-	if (needed > top) {
-		pvm_error_set(
-			error, 0,
-			"the memory layout needs %llu bytes (%u read-only, %u read-write, %u heap pages, %u stack), more than the 4 GiB address space",
-			(unsigned long long)needed, program->ro_length, program->rw_length, program->heap_pages,
-			program->stack_size);
+	if (loader_layout_check(program, error))
 		return -1;
-	}
-	uint64_t rw_start = 2 * Z + zone_round(program->ro_length);
+	uint32_t ro = ro_region_length(program);
+	uint64_t rw_start = 2 * Z + zone_round(ro);
 	uint64_t heap_end =
 		rw_start + page_round(program->rw_length) + (uint64_t)program->heap_pages * CORRAL_PAGE_SIZE;
 	uint64_t stack_end = top - 2 * Z - I;
 	uint64_t stack_start = stack_end - page_round(program->stack_size);
 	uint64_t arguments_start = top - Z - I;
 
-	add_region(layout, "read-only data", Z, page_round(program->ro_length), CORRAL_PAGE_READ, program->ro_data,
-		   program->ro_length);
+	add_region(layout, "read-only data", Z, page_round(ro), CORRAL_PAGE_READ, program->ro_data, program->ro_length);
 	add_region(layout, "read-write data and heap", rw_start, heap_end - rw_start, CORRAL_PAGE_WRITE,
 		   program->rw_data, program->rw_length);
 	add_region(layout, "stack", stack_start, stack_end - stack_start, CORRAL_PAGE_WRITE, 0, 0);

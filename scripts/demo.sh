@@ -21,15 +21,15 @@ grep -v '^;' "$out/primes.s"
 cmp "$out/primes.jam" "$out/primes.again.jam" && echo "(round trip: identical bytes)"
 
 section "3. The first instructions, traced one step at a time"
-"$corral" run "$out/primes.jam" --trace --gas 60 | head -n 14 || true
+"$corral" run --trace --gas 60 "$out/primes.jam" | head -n 14 || true
 
 section "4. Run to the end: every host call shown and resumed as a no-op"
-show "$corral" run "$out/primes.jam" --gas 1000000 --continue
+show "$corral" run --gas 1000000 --continue "$out/primes.jam"
 
 service="$vectors/pvm/services/jam-bootstrap-service.jam"
 section "5. A real JAM service program, run to its first host call"
 if [ -f "$service" ]; then
-	show "$corral" run "$service" --gas 1000000
+	show "$corral" run --gas 1000000 "$service"
 else
 	echo "skipped: $service not found (set CORRAL_VECTORS to the vectors folder)"
 fi

@@ -12,6 +12,7 @@ PACKAGES=(
 	gcc make pkg-config      # the build
 	libcriterion-dev         # unit tests
 	clang-19 libclang-rt-19-dev  # libFuzzer harnesses and sanitizers in `make fuzz`
+	lld-19 llvm-19           # C guests: ld.lld-19 links them, llvm-ar-19 archives the SDK
 	clang-format             # `make format`, and the style check in `make test`
 )
 

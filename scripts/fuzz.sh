@@ -48,7 +48,7 @@ mkdir -p "$crashes"
 # ---- seeds ------------------------------------------------------------------
 
 seeds=$work/seeds
-mkdir -p "$seeds"/{blob,container,json,asm}
+mkdir -p "$seeds"/{blob,container,json,asm,elf}
 
 if ! "$cc" -O1 -std=gnu11 -I"$root/include" -I"$root" -o "$work/seeds-tool" "$root/tests/fuzz/seeds.c" \
 	"$root"/core/*.c "$root"/loader/*.c "$root/cli/json.c" 2>"$work/seeds-tool.log"; then
@@ -97,6 +97,26 @@ else
 	echo "fuzz: no test vectors at $vectors (set CORRAL_VECTORS): seeding from the repository's own files only"
 fi
 
+# Linked guests for the ELF reader and the linker, built with the SDK that
+# make builds beside the fuzzers (build/sdk), when the guest toolchain is here.
+sdk=$dir/../sdk
+if [ -f "$sdk/cflags" ] && command -v ld.lld-19 >/dev/null; then
+	read -r -a guest_flags <"$sdk/cflags"
+	for source in "$root"/guest/examples/*.c "$root"/tests/guest/*.c; do
+		[ -f "$source" ] || continue
+		name=$(basename "$source" .c)
+		"$cc" "${guest_flags[@]}" -Os -c "$source" -o "$work/$name.o" &&
+			ld.lld-19 -static --no-relax --emit-relocs --gc-sections -T "$sdk/corral.ld" "$sdk/crt0.o" \
+				"$work/$name.o" "$sdk/libc.a" -o "$seeds/elf/$name.elf" || {
+			echo "fuzz: cannot build the seed guest $source" >&2
+			exit 1
+		}
+	done
+	echo "fuzz: $(ls "$seeds/elf" | wc -l) linked guests seed fuzz_elf"
+else
+	echo "fuzz: no guest SDK at $sdk or no ld.lld-19: fuzz_elf starts from an empty corpus"
+fi
+
 # Which seed folder feeds which harness; one not named here starts empty.
 seeds_for() {
 	case "$1" in
@@ -104,6 +124,7 @@ seeds_for() {
 	fuzz_container) echo container ;;
 	fuzz_json) echo json ;;
 	fuzz_asm) echo asm ;;
+	fuzz_elf) echo elf ;;
 	esac
 }
 

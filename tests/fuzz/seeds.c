@@ -4,7 +4,9 @@
  *
  *   seeds blob OUT FILE...      OUT/NAME.blob: the numbering byte fuzz_blob
  *                               and fuzz_exec read, then the program's code
- *   seeds program OUT FILE...   OUT/NAME.bin: the program file itself
+ *   seeds program OUT FILE...   OUT/NAME.bin: the program file itself, and
+ *                               OUT/NAME.polkavm: its code and data in a
+ *                               .polkavm container, with a few names
  *   seeds listing OUT FILE...   OUT/NAME.s: the program as assembly
  *
  * A FILE is a test vector (*.json: its "program"), assembly (*.s: what it
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "cli/json.h"
+#include "core/blob.h"
 #include "loader/asm.h"
 #include "loader/container.h"
 
@@ -138,6 +141,54 @@ static FILE *create(const char *directory, const char *path, const char *suffix)
 	return out;
 }
 
+static bool write_seed(const char *directory, const char *path, const char *suffix, const uint8_t *bytes, size_t length)
+{
+	FILE *out = create(directory, path, suffix);
+	bool ok = out && fwrite(bytes, 1, length, out) == length;
+	return out && !fclose(out) && ok;
+}
+
+/* The program's code and data, rewrapped as a .polkavm container whose
+ * regions are larger than their data, with imports and an export at 0. */
+static bool polkavm_seed(const char *directory, const char *path, const struct program *program)
+{
+	static const char *const imports[] = {"gas", "log", "fetch"};
+	struct loader_program container;
+	struct pvm_blob blob;
+	struct pvm_error problem;
+	if (loader_parse(program->bytes, program->length, CORRAL_FORMAT_AUTO, &container, &problem) ||
+	    pvm_blob_parse(&blob, container.blob, container.blob_length, &problem)) {
+		fprintf(stderr, "seeds: no .polkavm seed from %s: %s\n", path, problem.message);
+		return true;
+	}
+	const struct loader_polkavm_export exports[] = {{"main", 0}};
+	struct loader_polkavm_parts parts = {
+		.isa = program->isa,
+		.ro_data = container.ro_data,
+		.ro_data_length = container.ro_length,
+		.ro_data_size = container.ro_length + 100,
+		.rw_data = container.rw_data,
+		.rw_data_length = container.rw_length,
+		.rw_data_size = container.rw_length + container.heap_pages * 4096,
+		.stack_size = container.stack_size,
+		.imports = imports,
+		.import_count = sizeof imports / sizeof imports[0],
+		.exports = exports,
+		.export_count = blob.code_length ? 1 : 0,
+		.blob = container.blob,
+		.blob_length = container.blob_length,
+	};
+	uint8_t *bytes;
+	size_t length;
+	if (loader_polkavm_write(&parts, &bytes, &length, &problem)) {
+		fprintf(stderr, "seeds: no .polkavm seed from %s: %s\n", path, problem.message);
+		return true;
+	}
+	bool ok = write_seed(directory, path, ".polkavm", bytes, length);
+	free(bytes);
+	return ok;
+}
+
 /* Writes one seed of `kind`; false only when the seed cannot be written. */
 static bool make_seed(const char *kind, const char *directory, const char *path)
 {
@@ -157,9 +208,8 @@ static bool make_seed(const char *kind, const char *directory, const char *path)
 			ok = out && !fclose(out) && ok;
 		}
 	} else if (!strcmp(kind, "program")) {
-		FILE *out = create(directory, path, ".bin");
-		ok = out && fwrite(program.bytes, 1, program.length, out) == program.length;
-		ok = out && !fclose(out) && ok;
+		ok = write_seed(directory, path, ".bin", program.bytes, program.length) &&
+		     polkavm_seed(directory, path, &program);
 	} else {
 		char error[400];
 		FILE *out = create(directory, path, ".s");

@@ -1,0 +1,31 @@
+/* The host `corral run` gives guests built with the SDK: corral_write,
+ * corral_read and corral_exit on the process's own standard streams. */
+#ifndef CLI_GUEST_HOST_H
+#define CLI_GUEST_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "corral.h"
+
+#define GUEST_DEFAULT_ENTRY "_start"
+
+/* Exit statuses for a guest that stops without exiting, as a shell reports
+ * the signals that come closest: SIGABRT, SIGSEGV, SIGXCPU. */
+#define GUEST_STATUS_TRAP       134
+#define GUEST_STATUS_FAULT      139
+#define GUEST_STATUS_OUT_OF_GAS 152
+
+/* Was the module built with the guest SDK (corral link's metadata, or
+ * imports of the SDK's host functions)? */
+bool guest_host_detect(const corral_module *module);
+
+/* Where the export `name` starts; -1 if there is none. For "_start" a
+ * program without that export starts at its first export, or pc 0. */
+int guest_host_entry(const corral_module *module, const char *name, uint32_t *pc);
+
+/* Runs until the guest exits; returns its exit status (0..255), or one of
+ * the statuses above after saying on stderr why it stopped. */
+int guest_host_run(corral_instance *instance, const corral_module *module, const char *path);
+
+#endif

@@ -1,0 +1,317 @@
+/* corral link: what it refuses, and how it says so; what it keeps and drops;
+ * and that it is deterministic. ELF inputs are built here with clang-19 and
+ * ld.lld-19 against the SDK, or written by hand. */
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corral.h"
+#include "loader/link.h"
+#include "tests/guest_run.h"
+
+#define REQUIRE_TOOLCHAIN()                                      \
+	do {                                                     \
+		const char *missing = guest_toolchain_missing(); \
+		if (missing)                                     \
+			cr_skip_test("%s", missing);             \
+	} while (0)
+
+static const char *build_folder(void)
+{
+	const char *build = getenv("CORRAL_BUILD");
+	return build && *build ? build : "build";
+}
+
+/* Compiles `source` with the SDK's flags plus `flags` and links it as corral
+ * cc does (but `link_flags` may change that); returns the ELF's bytes. */
+static uint8_t *build_elf(const char *source, const char *flags, bool link, size_t *length)
+{
+	char folder[PATH_MAX], path[PATH_MAX + 16], command[4 * PATH_MAX + 1024];
+	guest_workspace(folder, sizeof folder);
+	snprintf(path, sizeof path, "%s/test.c", folder);
+	FILE *file = fopen(path, "w");
+	cr_assert_not_null(file);
+	fputs(source, file);
+	fclose(file);
+	const char *build = build_folder();
+	int n = snprintf(command, sizeof command, "clang-19 $(cat '%s/sdk/cflags') %s -c '%s/test.c' -o '%s/test.o'",
+			 build, flags, folder, folder);
+	if (link)
+		snprintf(command + n, sizeof command - (size_t)n,
+			 " && ld.lld-19 -static --no-relax --emit-relocs --gc-sections -T '%s/sdk/corral.ld' "
+			 "'%s/sdk/crt0.o' '%s/test.o' '%s/sdk/libc.a' -o '%s/test.elf'",
+			 build, build, folder, build, folder);
+	struct process_result result;
+	guest_shell(folder, command, NULL, &result);
+	cr_assert_eq(result.status, 0, "building the test ELF failed: %s", result.errors);
+	guest_result_free(&result);
+	snprintf(path, sizeof path, "%s/test.%s", folder, link ? "elf" : "o");
+	file = fopen(path, "rb");
+	cr_assert_not_null(file);
+	fseek(file, 0, SEEK_END);
+	*length = (size_t)ftell(file);
+	rewind(file);
+	uint8_t *bytes = malloc(*length);
+	cr_assert_eq(fread(bytes, 1, *length, file), *length);
+	fclose(file);
+	guest_cleanup(folder);
+	return bytes;
+}
+
+/* Links and expects a failure whose message contains each of `parts`. */
+static void expect_refused(const uint8_t *elf, size_t length, const char *const *parts)
+{
+	struct link_options options;
+	link_options_init(&options);
+	uint8_t *output = NULL;
+	size_t output_length;
+	struct pvm_error error = {0};
+	cr_assert_eq(loader_link(elf, length, &options, &output, &output_length, NULL, &error), -1,
+		     "the link should fail");
+	cr_assert_null(output);
+	for (const char *const *part = parts; *part; part++)
+		cr_expect(strstr(error.message, *part), "the message '%s' should mention '%s'", error.message, *part);
+	cr_expect_null(strchr(error.message, '\n'), "one line: '%s'", error.message);
+}
+
+static uint8_t *link_ok(const uint8_t *elf, size_t length, enum link_format format, size_t *output_length)
+{
+	struct link_options options;
+	link_options_init(&options);
+	options.format = format;
+	uint8_t *output;
+	struct pvm_error error;
+	cr_assert_eq(loader_link(elf, length, &options, &output, output_length, NULL, &error), 0, "%s", error.message);
+	return output;
+}
+
+#define MAIN "int main(void) { return 0; }\n"
+
+Test(link, refuses_what_is_not_an_elf)
+{
+	static const uint8_t text[] = "just some text, long enough to be a header of something";
+	expect_refused(text, sizeof text, (const char *const[]){"not an ELF", NULL});
+	expect_refused(text, 3, (const char *const[]){"not an ELF", NULL});
+}
+
+Test(link, refuses_a_host_executable)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/corral", build_folder());
+	FILE *file = fopen(path, "rb");
+	cr_assert_not_null(file, "%s is not built", path);
+	uint8_t header[4096];
+	size_t n = fread(header, 1, sizeof header, file);
+	fclose(file);
+	expect_refused(header, n, (const char *const[]){"not RISC-V", NULL});
+}
+
+Test(link, refuses_truncated_and_corrupted_headers)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf(MAIN, "", true, &length);
+	expect_refused(elf, 40, (const char *const[]){"not an ELF", NULL});
+	expect_refused(elf, length / 2, (const char *const[]){"outside the file", NULL});
+	uint8_t *copy = malloc(length);
+	memcpy(copy, elf, length);
+	copy[0x3C] = 0xFF; /* e_shnum */
+	copy[0x3D] = 0x7F;
+	expect_refused(copy, length, (const char *const[]){"outside the file", NULL});
+	free(copy);
+	free(elf);
+}
+
+Test(link, refuses_an_object_file)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *object = build_elf(MAIN, "", false, &length);
+	expect_refused(object, length, (const char *const[]){"object file", "link it first", NULL});
+	free(object);
+}
+
+Test(link, names_the_function_offset_and_instruction_it_cannot_translate)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	/* fadd.d fa0, fa0, fa1: floating point, which RV64E guests do not have */
+	uint8_t *elf = build_elf("__attribute__((noinline)) void uses_float(void) { __asm__ volatile(\"nop\\n.word "
+				 "0x02b57553\"); }\nint main(void) { uses_float(); return 0; }\n",
+				 "", true, &length);
+	expect_refused(elf, length,
+		       (const char *const[]){"uses_float+0x", ".insn 0x02b57553", "not an instruction", NULL});
+	free(elf);
+}
+
+Test(link, refuses_gp_and_tp)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf("__attribute__((noinline)) long read_gp(void) { long v; __asm__ volatile(\"mv "
+				 "%0, gp\" : \"=r\"(v)); return v; }\nint main(void) { return (int)read_gp(); }\n",
+				 "", true, &length);
+	expect_refused(elf, length, (const char *const[]){"read_gp+0x", "register gp", NULL});
+	free(elf);
+}
+
+Test(link, refuses_registers_rv64e_does_not_have)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf("__attribute__((noinline)) long high(void) { long v; __asm__ volatile(\".word "
+				 "0x00080513\" : \"=r\"(v)); return v; }\nint main(void) { return (int)high(); }\n",
+				 "", true, &length); /* addi a0, a6, 0 */
+	expect_refused(elf, length, (const char *const[]){"high+0x", "a6", "RV64E", NULL});
+	free(elf);
+}
+
+Test(link, refuses_system_calls_and_csrs)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf("int main(void) { __asm__ volatile(\"ecall\"); return 0; }\n", "", true, &length);
+	expect_refused(elf, length, (const char *const[]){"main+0x", "ecall", "CORRAL_IMPORT", NULL});
+	free(elf);
+	elf = build_elf("int main(void) { long v; __asm__ volatile(\"csrr %0, cycle\" : \"=r\"(v)); return (int)v; }\n",
+			"", true, &length);
+	expect_refused(elf, length, (const char *const[]){"main+0x", "csr", NULL});
+	free(elf);
+}
+
+Test(link, refuses_x0_as_a_destination_except_nops)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	/* add zero, a0, a1: a hint with no PVM meaning; the nop before it is fine */
+	uint8_t *elf = build_elf("int main(void) { __asm__ volatile(\"nop\\n.word 0x00b50033\"); return 0; }\n", "",
+				 true, &length);
+	expect_refused(elf, length, (const char *const[]){"main+0x", "writes x0", NULL});
+	free(elf);
+}
+
+Test(link, output_is_deterministic_and_loads)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length, first_length, second_length;
+	uint8_t *elf =
+		build_elf("#include <stdio.h>\nint main(void) { puts(\"same\"); return 0; }\n", "", true, &length);
+	for (int format = LINK_FORMAT_JAM; format <= LINK_FORMAT_POLKAVM; format++) {
+		uint8_t *first = link_ok(elf, length, format, &first_length);
+		uint8_t *second = link_ok(elf, length, format, &second_length);
+		cr_assert_eq(first_length, second_length);
+		cr_assert_eq(memcmp(first, second, first_length), 0, "two links differ");
+		corral_engine *engine;
+		corral_module *module;
+		corral_module_config config;
+		corral_error error;
+		corral_module_config_init(&config);
+		cr_assert_eq(corral_engine_new(NULL, &engine, &error), CORRAL_OK);
+		cr_assert_eq(corral_module_new(engine, first, first_length, "linked", &config, &module, &error),
+			     CORRAL_OK, "%s", error.message);
+		corral_module_info info;
+		corral_module_get_info(module, &info);
+		cr_expect_eq(info.format, format == LINK_FORMAT_JAM ? CORRAL_FORMAT_JAM : CORRAL_FORMAT_POLKAVM);
+		cr_expect_eq(info.bad_static_targets, 0, "every jump lands on a block start");
+		cr_expect_eq(info.bad_jump_entries, 0, "every jump-table entry lands on a block start");
+		corral_module_free(module);
+		corral_engine_free(engine);
+		free(first);
+		free(second);
+	}
+	free(elf);
+}
+
+Test(link, dead_code_and_data_are_dropped)
+{
+	REQUIRE_TOOLCHAIN();
+	static const char source[] =
+		"#ifdef EXTRA\n"
+		"const char unused_table[4096] = {1, 2, 3};\n"
+		"long unused_function(long x) { for (int i = 0; i < 100; i++) x = x * 31 + unused_table[i]; return x; }\n"
+		"#endif\n" MAIN;
+	size_t plain_length, extra_length, a, b;
+	uint8_t *plain = build_elf(source, "", true, &plain_length);
+	uint8_t *extra = build_elf(source, "-DEXTRA", true, &extra_length);
+	uint8_t *without = link_ok(plain, plain_length, LINK_FORMAT_JAM, &a);
+	uint8_t *with = link_ok(extra, extra_length, LINK_FORMAT_JAM, &b);
+	cr_expect_eq(a, b, "an unused function and table change the output (%zu vs %zu bytes)", a, b);
+	cr_expect_eq(memcmp(without, with, a < b ? a : b), 0);
+	free(plain);
+	free(extra);
+	free(without);
+	free(with);
+}
+
+Test(link, stack_size_comes_from_the_program_or_the_option)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length, output_length;
+	uint8_t *elf = build_elf(MAIN, "", true, &length);
+	struct link_options options;
+	link_options_init(&options);
+	options.stack_size = 0;
+	uint8_t *output;
+	struct pvm_error error;
+	cr_assert_eq(loader_link(elf, length, &options, &output, &output_length, NULL, &error), 0, "%s", error.message);
+	corral_engine *engine;
+	corral_module *module;
+	corral_module_config config;
+	corral_error problem;
+	corral_module_config_init(&config);
+	cr_assert_eq(corral_engine_new(NULL, &engine, &problem), CORRAL_OK);
+	cr_assert_eq(corral_module_new(engine, output, output_length, "linked", &config, &module, &problem), CORRAL_OK);
+	corral_module_info info;
+	corral_module_get_info(module, &info);
+	cr_expect_eq(info.stack_size, 1u << 20, "guest/corral.ld asks for 1 MiB");
+	corral_module_free(module);
+	free(output);
+	options.stack_size = 65536;
+	cr_assert_eq(loader_link(elf, length, &options, &output, &output_length, NULL, &error), 0);
+	cr_assert_eq(corral_module_new(engine, output, output_length, "linked", &config, &module, &problem), CORRAL_OK);
+	corral_module_get_info(module, &info);
+	cr_expect_eq(info.stack_size, 65536);
+	options.stack_size = 1u << 24;
+	uint8_t *refused = NULL;
+	cr_expect_eq(loader_link(elf, length, &options, &refused, &output_length, NULL, &error), -1);
+	corral_module_free(module);
+	corral_engine_free(engine);
+	free(output);
+	free(elf);
+}
+
+Test(link, the_cli_prints_one_line_and_fails)
+{
+	char folder[PATH_MAX], command[6 * PATH_MAX];
+	guest_workspace(folder, sizeof folder);
+	snprintf(command, sizeof command, "echo 'not an elf' > '%s/bad.elf' && '%s' link '%s/bad.elf' -o '%s/out'",
+		 folder, guest_corral(), folder, folder);
+	struct process_result result;
+	guest_shell(folder, command, NULL, &result);
+	cr_expect_eq(result.status, 1);
+	cr_expect(strstr(result.errors, "bad.elf") && strstr(result.errors, "not an ELF"), "stderr: %s", result.errors);
+	char *newline = strchr(result.errors, '\n');
+	cr_expect(newline && newline[1] == 0, "one line: %s", result.errors);
+	cr_expect_eq(result.length, 0, "nothing on stdout");
+	guest_result_free(&result);
+	guest_cleanup(folder);
+}
+
+Test(link, constructors_are_refused_when_linking)
+{
+	REQUIRE_TOOLCHAIN();
+	char folder[PATH_MAX], command[6 * PATH_MAX];
+	guest_workspace(folder, sizeof folder);
+	snprintf(command, sizeof command,
+		 "printf '#include <stdio.h>\\n__attribute__((constructor)) static void init(void) { puts(\"early\"); "
+		 "}\\nint main(void) { return 0; }\\n' > '%s/ctor.c' && '%s' cc '%s/ctor.c' -o '%s/out'",
+		 folder, guest_corral(), folder, folder);
+	struct process_result result;
+	guest_shell(folder, command, NULL, &result);
+	cr_expect_neq(result.status, 0);
+	cr_expect(strstr(result.errors, "constructors"), "stderr: %s", result.errors);
+	guest_result_free(&result);
+	guest_cleanup(folder);
+}
