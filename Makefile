@@ -2,7 +2,7 @@
 #
 #   make              build/corral, build/libcorral.a, build/libcorral.so
 #   make deps         install the Debian packages corral needs (says which)
-#   make demo         the main job: an example program and a JAM service, run
+#   make demo         the main job: C guests compiled and run, a JAM service, the vectors
 #   make test         unit tests, conformance vectors, round trips, fuzz smoke
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan
 #   make bench        interpreter and decoder speed figures

@@ -193,7 +193,8 @@ static int compile_and_link(const struct cc_options *options, const char *sdk, c
 	    !join(sdk_files[1], sizeof sdk_files[1], sdk, "crt0.o") ||
 	    !join(sdk_files[2], sizeof sdk_files[2], sdk, "libc.a") || !join(elf, elf_size, temp, "program.elf"))
 		return cli_error("cc: the SDK's path is too long");
-	static const char *const link_flags[] = {"-static", "--no-relax", "--emit-relocs", "--gc-sections", "-T"};
+	static const char *const link_flags[] = {"-static",       "-z", "norelro", "--no-relax", "--emit-relocs",
+						 "--gc-sections", "-T"};
 	const char *lld = getenv("CORRAL_LLD") ? getenv("CORRAL_LLD") : "ld.lld-19";
 	const char *clang = getenv("CORRAL_CLANG") ? getenv("CORRAL_CLANG") : "clang-19";
 	static char objects[MAX_ARGS][PATH_MAX];

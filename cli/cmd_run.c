@@ -181,7 +181,7 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 				return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
 		} else if (cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value || !cli_parse_format(value, &options->module.format))
-				return cli_usage_error(self, "--format takes auto, blob or jam");
+				return cli_usage_error(self, "--format takes %s", cli_format_choices);
 		} else if (cli_option(argc, argv, &i, "--args", &value)) {
 			free(options->arguments);
 			if (!value || parse_hex(value, &options->arguments, &options->arguments_length))

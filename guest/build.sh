@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 clang=${CLANG:-clang-19}
 ar=${AR:-llvm-ar-19}
 
-flags="--target=riscv64 -march=rv64emac_zbb -mabi=lp64e -mcmodel=medany -fno-pic -mno-relax \
+flags="--target=riscv64 -march=rv64emac_zbb -mabi=lp64e -mcmodel=medany -fno-pic -mno-relax -mno-strict-align \
 -ffreestanding -fno-builtin-printf -nostdlibinc -isystem $here/include \
 -isystem $($clang -print-resource-dir)/include -ffunction-sections -fdata-sections \
 -fno-asynchronous-unwind-tables -fno-unwind-tables -O2"

@@ -106,7 +106,7 @@ if [ -f "$sdk/cflags" ] && command -v ld.lld-19 >/dev/null; then
 		[ -f "$source" ] || continue
 		name=$(basename "$source" .c)
 		"$cc" "${guest_flags[@]}" -Os -c "$source" -o "$work/$name.o" &&
-			ld.lld-19 -static --no-relax --emit-relocs --gc-sections -T "$sdk/corral.ld" "$sdk/crt0.o" \
+			ld.lld-19 -static -z norelro --no-relax --emit-relocs --gc-sections -T "$sdk/corral.ld" "$sdk/crt0.o" \
 				"$work/$name.o" "$sdk/libc.a" -o "$seeds/elf/$name.elf" || {
 			echo "fuzz: cannot build the seed guest $source" >&2
 			exit 1

@@ -85,7 +85,7 @@ void guest_shell(const char *folder, const char *command, const char *input, str
 	if (input)
 		fputs(input, file);
 	fclose(file);
-	snprintf(line, sizeof line, "(%s) <'%s' >'%s' 2>'%s'", command, in, out, err);
+	snprintf(line, sizeof line, "(%s; exit $?) <'%s' >'%s' 2>'%s'", command, in, out, err);
 	int status = system(line);
 	cr_assert_neq(status, -1, "cannot run a shell");
 	result->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

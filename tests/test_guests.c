@@ -35,6 +35,11 @@ static const struct guest_case cases[] = {
 	{"tests/guest/exit_code.c", "", "", ""},
 	{"tests/guest/stdin_echo.c", "", "", "first line\nSecond Line\n\nlast, without a newline"},
 	{"tests/guest/printf_format.c", "", "", ""},
+	{"tests/guest/abort_trap.c", "", "", ""},
+	{"tests/guest/malloc_stress.c", "", "", ""},
+	{"tests/guest/string_functions.c", "", "", ""},
+	{"tests/guest/number_conversions.c", "", "", ""},
+	{"tests/guest/sort_search.c", "", "", ""},
 	/* Switch tables as label differences (R_RISCV_ADD32/SUB32 pairs). */
 	{"tests/guest/switch_table.c", "-fPIE", "", ""},
 	{"tests/guest/function_pointers.c", "-fPIE", "", ""},

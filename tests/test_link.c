@@ -39,10 +39,11 @@ static uint8_t *build_elf(const char *source, const char *flags, bool link, size
 	int n = snprintf(command, sizeof command, "clang-19 $(cat '%s/sdk/cflags') %s -c '%s/test.c' -o '%s/test.o'",
 			 build, flags, folder, folder);
 	if (link)
-		snprintf(command + n, sizeof command - (size_t)n,
-			 " && ld.lld-19 -static --no-relax --emit-relocs --gc-sections -T '%s/sdk/corral.ld' "
-			 "'%s/sdk/crt0.o' '%s/test.o' '%s/sdk/libc.a' -o '%s/test.elf'",
-			 build, build, folder, build, folder);
+		snprintf(
+			command + n, sizeof command - (size_t)n,
+			" && ld.lld-19 -static -z norelro --no-relax --emit-relocs --gc-sections -T '%s/sdk/corral.ld' "
+			"'%s/sdk/crt0.o' '%s/test.o' '%s/sdk/libc.a' -o '%s/test.elf'",
+			build, build, folder, build, folder);
 	struct process_result result;
 	guest_shell(folder, command, NULL, &result);
 	cr_assert_eq(result.status, 0, "building the test ELF failed: %s", result.errors);
