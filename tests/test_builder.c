@@ -533,6 +533,13 @@ Test(builder, a_chain_of_growing_jumps_takes_a_round_per_link)
 
 /* ---- JAM standard programs -------------------------------------------- */
 
+static void assert_same_bytes(const uint8_t *got, size_t got_length, const uint8_t *want, size_t want_length)
+{
+	cr_assert_eq(got_length, want_length);
+	if (want_length)
+		cr_assert_arr_eq(got, want, want_length);
+}
+
 static void assert_parses_back(const struct loader_jam_parts *parts)
 {
 	uint8_t *bytes;
@@ -543,18 +550,13 @@ static void assert_parses_back(const struct loader_jam_parts *parts)
 	cr_assert_eq(loader_parse(bytes, length, CORRAL_FORMAT_JAM, &program, &error), 0, "%s", error.message);
 	cr_assert_eq(program.format, CORRAL_FORMAT_JAM);
 	cr_assert_eq(program.has_metadata, parts->has_metadata);
-	if (parts->has_metadata) {
-		cr_assert_eq(program.metadata_length, parts->metadata_length);
-		cr_assert_arr_eq(program.metadata, parts->metadata, parts->metadata_length);
-	}
-	cr_assert_eq(program.ro_length, parts->ro_length);
-	cr_assert_arr_eq(program.ro_data, parts->ro_data, parts->ro_length);
-	cr_assert_eq(program.rw_length, parts->rw_length);
-	cr_assert_arr_eq(program.rw_data, parts->rw_data, parts->rw_length);
+	if (parts->has_metadata)
+		assert_same_bytes(program.metadata, program.metadata_length, parts->metadata, parts->metadata_length);
+	assert_same_bytes(program.ro_data, program.ro_length, parts->ro_data, parts->ro_length);
+	assert_same_bytes(program.rw_data, program.rw_length, parts->rw_data, parts->rw_length);
 	cr_assert_eq(program.heap_pages, parts->heap_pages);
 	cr_assert_eq(program.stack_size, parts->stack_size);
-	cr_assert_eq(program.blob_length, parts->blob_length);
-	cr_assert_arr_eq(program.blob, parts->blob, parts->blob_length);
+	assert_same_bytes(program.blob, program.blob_length, parts->blob, parts->blob_length);
 	free(bytes);
 }
 

@@ -40,6 +40,8 @@ static const struct guest_case cases[] = {
 	{"tests/guest/string_functions.c", "", "", ""},
 	{"tests/guest/number_conversions.c", "", "", ""},
 	{"tests/guest/sort_search.c", "", "", ""},
+	/* The A extension: amo*, lr/sc, lowered to loads and stores. */
+	{"tests/guest/atomics.c", "", "", ""},
 	/* Switch tables as label differences (R_RISCV_ADD32/SUB32 pairs). */
 	{"tests/guest/switch_table.c", "-fPIE", "", ""},
 	{"tests/guest/function_pointers.c", "-fPIE", "", ""},

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "corral.h"
+#include "loader/container.h"
+#include "loader/elf.h"
 #include "loader/link.h"
 #include "tests/guest_run.h"
 
@@ -315,4 +317,52 @@ Test(link, constructors_are_refused_when_linking)
 	cr_expect(strstr(result.errors, "constructors"), "stderr: %s", result.errors);
 	guest_result_free(&result);
 	guest_cleanup(folder);
+}
+
+/* A table of function pointers in read-only data: the ELF holds code
+ * addresses there, the program must hold jump-table addresses. */
+Test(link, code_addresses_in_data_become_jump_addresses)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length, output_length;
+	uint8_t *elf = build_elf("__attribute__((noinline)) int one(void) { return 1; }\n"
+				 "__attribute__((noinline)) int two(void) { return 2; }\n"
+				 "int (*const table[2])(void) = {one, two};\n"
+				 "int main(int argc, char **argv) { (void)argv; return table[argc & 1](); }\n",
+				 "", true, &length);
+	struct elf_file file;
+	struct pvm_error error;
+	cr_assert_eq(elf_read(elf, length, &file, &error), 0, "%s", error.message);
+	uint64_t address = 0;
+	for (uint32_t i = 0; i < file.symbol_count; i++)
+		if (!strcmp(file.symbols[i].name, "table"))
+			address = file.symbols[i].value;
+	elf_release(&file);
+	cr_assert_geq(address, LOADER_ZONE_SIZE, "the table is in read-only data");
+
+	uint8_t *output = link_ok(elf, length, LINK_FORMAT_JAM, &output_length);
+	struct loader_program program;
+	cr_assert_eq(loader_parse(output, output_length, CORRAL_FORMAT_JAM, &program, &error), 0, "%s", error.message);
+	corral_engine *engine;
+	corral_module *module;
+	corral_module_config config;
+	corral_error problem;
+	corral_module_config_init(&config);
+	cr_assert_eq(corral_engine_new(NULL, &engine, &problem), CORRAL_OK);
+	cr_assert_eq(corral_module_new(engine, output, output_length, "linked", &config, &module, &problem), CORRAL_OK);
+	corral_module_info info;
+	corral_module_get_info(module, &info);
+	uint64_t entries[2];
+	cr_assert_leq(address - LOADER_ZONE_SIZE + sizeof entries, program.ro_length);
+	memcpy(entries, program.ro_data + (address - LOADER_ZONE_SIZE), sizeof entries);
+	for (int i = 0; i < 2; i++) {
+		cr_expect(entries[i] >= 2 && entries[i] % 2 == 0 && entries[i] <= 2ull * info.jump_table_length,
+			  "table[%d] = 0x%llx is not a jump-table address (%u entries)", i,
+			  (unsigned long long)entries[i], info.jump_table_length);
+	}
+	cr_expect_neq(entries[0], entries[1]);
+	corral_module_free(module);
+	corral_engine_free(engine);
+	free(output);
+	free(elf);
 }
