@@ -104,7 +104,7 @@ test:
 	@$(MAKE) --no-print-directory test-run
 
 test-run: all $(TEST_BIN) fuzzers check-freestanding check-format
-	CORRAL_BUILD=$(BUILD) $(TEST_BIN) --jobs 2 --short-filename
+	CORRAL_BUILD=$(BUILD) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(TEST_BIN) --jobs 2 --short-filename
 	scripts/conformance.sh $(BUILD)/corral
 	scripts/fuzz.sh smoke $(BUILD)/fuzz $(FUZZ_SMOKE_RUNS)
 
