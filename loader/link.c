@@ -705,8 +705,9 @@ static int add_export(struct linker *linker, size_t *capacity, const char *name,
 }
 
 /* Entry points from CORRAL_EXPORT records, in link order; without any, the
- * ELF entry point. */
-static int read_exports(struct linker *linker, const struct elf_section *section)
+ * ELF entry point. Each also gets a jump-table entry, so that code (or a
+ * host) can reach it by a dynamic jump too. */
+static int read_exports(struct linker *linker, const struct elf_section *section, size_t *taken_capacity)
 {
 	size_t capacity = 0;
 	for (uint64_t at = 0; section && at < section->size;) {
@@ -723,11 +724,16 @@ static int read_exports(struct linker *linker, const struct elf_section *section
 		if (!name || add_export(linker, &capacity, name, address))
 			return -1;
 	}
-	if (linker->export_count)
-		return 0;
-	const struct elf_symbol *symbol = elf_symbol_at(&linker->elf, linker->elf.entry);
-	const char *name = symbol && symbol->value == linker->elf.entry ? symbol->name : "_start";
-	return add_export(linker, &capacity, name, linker->elf.entry);
+	if (!linker->export_count) {
+		const struct elf_symbol *symbol = elf_symbol_at(&linker->elf, linker->elf.entry);
+		const char *name = symbol && symbol->value == linker->elf.entry ? symbol->name : "_start";
+		if (add_export(linker, &capacity, name, linker->elf.entry))
+			return -1;
+	}
+	for (size_t i = 0; i < linker->export_count; i++)
+		if (add_taken(linker, taken_capacity, linker->exports[i].address))
+			return -1;
+	return 0;
 }
 
 /* ---- code generation -------------------------------------------------- */
@@ -949,7 +955,7 @@ static int link_all(struct linker *linker, struct layout *layout, uint8_t **outp
 	if (classify(linker, layout) || lay_out_data(linker, layout) || check_fits(linker, layout) ||
 	    decode_code(linker, layout) || scan_code(linker, layout, &taken_capacity) ||
 	    read_relocations(linker, layout, &fixups, &taken_capacity) || read_imports(linker, layout->imports) ||
-	    read_exports(linker, layout->exports) || settle_taken(linker) || apply_fixups(linker, &fixups))
+	    read_exports(linker, layout->exports, &taken_capacity) || settle_taken(linker) || apply_fixups(linker, &fixups))
 		goto done;
 	number_imports(linker);
 	export_labels = calloc(linker->export_count, sizeof *export_labels);

@@ -313,7 +313,52 @@ static int destination(struct linker *linker, size_t index, uint8_t reg, uint8_t
 
 /* ---- lowering by kind ----------------------------------------------- */
 
-static int lower_alu(struct linker *linker, size_t index, const struct lowering *row, uint8_t d, uint8_t a, uint8_t b)
+/* Registers an instruction does not name, for sequences that need more
+ * than it gives: they are saved just below the stack pointer (the RISC-V
+ * ABI keeps nothing there, and nothing else runs that could) and restored. */
+#define SP 1
+static void pick_scratch(uint8_t *scratch, unsigned count, uint8_t x, uint8_t y, uint8_t z)
+{
+	static const uint8_t candidates[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
+	unsigned found = 0;
+	for (unsigned i = 0; i < sizeof candidates && found < count; i++) {
+		uint8_t r = candidates[i];
+		if (r != x && r != y && r != z)
+			scratch[found++] = r;
+	}
+}
+
+static int save_scratch(struct linker *linker, const uint8_t *scratch, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++)
+		if (emit_reg2_imm(linker, PVM_OP_STORE_IND_U64, scratch[i], SP, (uint64_t)(-8 * (int64_t)(i + 1))))
+			return -1;
+	return 0;
+}
+
+static int restore_scratch(struct linker *linker, const uint8_t *scratch, unsigned count)
+{
+	for (unsigned i = count; i-- > 0;)
+		if (emit_reg2_imm(linker, PVM_OP_LOAD_IND_U64, scratch[i], SP, (uint64_t)(-8 * (int64_t)(i + 1))))
+			return -1;
+	return 0;
+}
+
+/* An op with no immediate form reading x0: a scratch register holds the 0. */
+static int with_zero_register(struct linker *linker, uint8_t op, bool unary, uint8_t d, uint8_t a, uint8_t b)
+{
+	uint8_t zero = 0;
+	pick_scratch(&zero, 1, d, a, b);
+	if (save_scratch(linker, &zero, 1) || emit_load_imm(linker, zero, 0))
+		return -1;
+	a = a == ZERO_REG ? zero : a;
+	b = b == ZERO_REG ? zero : b;
+	if (unary ? emit_reg2(linker, op, d, a) : emit_reg3(linker, op, d, a, b))
+		return -1;
+	return restore_scratch(linker, &zero, 1);
+}
+
+static int lower_alu(struct linker *linker, const struct lowering *row, uint8_t d, uint8_t a, uint8_t b)
 {
 	if (a != ZERO_REG && b != ZERO_REG)
 		return emit_reg3(linker, row->op, d, a, b);
@@ -321,7 +366,7 @@ static int lower_alu(struct linker *linker, size_t index, const struct lowering 
 		return emit_reg2_imm(linker, row->op_imm, d, a, 0);
 	if (b != ZERO_REG && a == ZERO_REG && row->op_left != NO_OP)
 		return emit_reg2_imm(linker, row->op_left, d, b, 0);
-	return link_fail_at(linker, index, "reads x0 in a way the PVM has no form for");
+	return with_zero_register(linker, row->op, false, d, a, b);
 }
 
 static int lower_alu_imm(struct linker *linker, const struct lowering *row, uint8_t d, uint8_t a, int64_t imm)
@@ -504,25 +549,15 @@ static int lower_ecalli(struct linker *linker, size_t index)
 	return link_emit(linker, &inst, BUILDER_NO_LABEL);
 }
 
-/* Atomics, on one hart, are a load, an op and a store. The op needs two
- * registers the instruction does not name; they are saved just below the
- * stack pointer (nothing else runs that could use that memory) and restored. */
-static int lower_atomic(struct linker *linker, size_t index, const struct lowering *row, uint8_t d, uint8_t base,
-			uint8_t source)
+/* Atomics, on one hart, are a load, an op and a store, with two scratch
+ * registers. */
+static int lower_atomic(struct linker *linker, const struct lowering *row, uint8_t d, uint8_t base, uint8_t source)
 {
-	static const uint8_t candidates[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
-	uint8_t scratch[2];
-	unsigned found = 0;
-	for (unsigned i = 0; i < sizeof candidates && found < 2; i++) {
-		uint8_t r = candidates[i];
-		if (r != d && r != base && r != source)
-			scratch[found++] = r;
-	}
-	const uint8_t sp = 1, old = scratch[0], new = scratch[1];
+	uint8_t scratch[2] = {0, 0};
+	pick_scratch(scratch, 2, d, base, source);
+	const uint8_t old = scratch[0], new = scratch[1];
 	bool word = row->width == 4;
-	(void)index;
-	if (emit_reg2_imm(linker, PVM_OP_STORE_IND_U64, old, sp, (uint64_t)-8) ||
-	    emit_reg2_imm(linker, PVM_OP_STORE_IND_U64, new, sp, (uint64_t)-16) ||
+	if (save_scratch(linker, scratch, 2) ||
 	    emit_reg2_imm(linker, word ? PVM_OP_LOAD_IND_I32 : PVM_OP_LOAD_IND_U64, old, base, 0))
 		return -1;
 	int status;
@@ -540,10 +575,7 @@ static int lower_atomic(struct linker *linker, size_t index, const struct loweri
 		return -1;
 	if (d != ZERO_REG && emit_move(linker, d, old))
 		return -1;
-	return emit_reg2_imm(linker, PVM_OP_LOAD_IND_U64, new, sp, (uint64_t)-16) ||
-			       emit_reg2_imm(linker, PVM_OP_LOAD_IND_U64, old, sp, (uint64_t)-8)
-		       ? -1
-		       : 0;
+	return restore_scratch(linker, scratch, 2);
 }
 
 /* ---- one instruction -------------------------------------------------- */
@@ -569,7 +601,7 @@ int lower_instruction(struct linker *linker, size_t index)
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a) ||
 		    operand(linker, index, inst->rs2, &b))
 			return -1;
-		return lower_alu(linker, index, row, d, a, b);
+		return lower_alu(linker, row, d, a, b);
 	case LOWER_ALU_IMM:
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a))
 			return -1;
@@ -578,7 +610,7 @@ int lower_instruction(struct linker *linker, size_t index)
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a))
 			return -1;
 		if (a == ZERO_REG)
-			return link_fail_at(linker, index, "reads x0 in a way the PVM has no form for");
+			return with_zero_register(linker, row->op, true, d, a, ZERO_REG);
 		return emit_reg2(linker, row->op, d, a);
 	case LOWER_LOAD:
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a))
@@ -650,7 +682,7 @@ int lower_instruction(struct linker *linker, size_t index)
 			return -1;
 		if (a == ZERO_REG)
 			return link_fail_at(linker, index, "an atomic access to address 0 always faults");
-		return lower_atomic(linker, index, row, d, a, b);
+		return lower_atomic(linker, row, d, a, b);
 	}
 	return link_fail_at(linker, index, "internal error: no lowering");
 }

@@ -366,3 +366,45 @@ Test(link, code_addresses_in_data_become_jump_addresses)
 	free(output);
 	free(elf);
 }
+
+/* A program with two entry points, in both containers: the first export
+ * (crt0's _start) runs by default, --entry picks another. */
+Test(link, a_second_export_is_an_entry_point)
+{
+	REQUIRE_TOOLCHAIN();
+	static const char *const formats[] = {"jam", "polkavm"};
+	char folder[PATH_MAX], command[6 * PATH_MAX];
+	guest_workspace(folder, sizeof folder);
+	snprintf(command, sizeof command,
+		 "printf '#include <stdio.h>\\n#include <stdlib.h>\\n#include <corral_guest.h>\\n"
+		 "void second(void) { puts(\"second entry\"); exit(7); }\\nCORRAL_EXPORT(second);\\n"
+		 "int main(void) { puts(\"main\"); return 0; }\\n' > '%s/two.c'",
+		 folder);
+	struct process_result result;
+	guest_shell(folder, command, NULL, &result);
+	cr_assert_eq(result.status, 0);
+	guest_result_free(&result);
+	for (int i = 0; i < 2; i++) {
+		snprintf(command, sizeof command, "'%s' cc --format %s '%s/two.c' -o '%s/two'", guest_corral(),
+			 formats[i], folder, folder);
+		guest_shell(folder, command, NULL, &result);
+		cr_assert_eq(result.status, 0, "%s", result.errors);
+		guest_result_free(&result);
+		snprintf(command, sizeof command, "'%s' run '%s/two'", guest_corral(), folder);
+		guest_shell(folder, command, NULL, &result);
+		cr_expect_eq(result.status, 0, "%s: %s", formats[i], result.errors);
+		cr_expect_str_eq(result.output, "main\n", "%s", formats[i]);
+		guest_result_free(&result);
+		snprintf(command, sizeof command, "'%s' run --entry second '%s/two'", guest_corral(), folder);
+		guest_shell(folder, command, NULL, &result);
+		cr_expect_eq(result.status, 7, "%s: %s", formats[i], result.errors);
+		cr_expect_str_eq(result.output, "second entry\n", "%s", formats[i]);
+		guest_result_free(&result);
+		snprintf(command, sizeof command, "'%s' run --entry third '%s/two'", guest_corral(), folder);
+		guest_shell(folder, command, NULL, &result);
+		cr_expect_eq(result.status, 1);
+		cr_expect(strstr(result.errors, "no export named 'third'"), "%s", result.errors);
+		guest_result_free(&result);
+	}
+	guest_cleanup(folder);
+}
