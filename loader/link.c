@@ -955,7 +955,8 @@ static int link_all(struct linker *linker, struct layout *layout, uint8_t **outp
 	if (classify(linker, layout) || lay_out_data(linker, layout) || check_fits(linker, layout) ||
 	    decode_code(linker, layout) || scan_code(linker, layout, &taken_capacity) ||
 	    read_relocations(linker, layout, &fixups, &taken_capacity) || read_imports(linker, layout->imports) ||
-	    read_exports(linker, layout->exports, &taken_capacity) || settle_taken(linker) || apply_fixups(linker, &fixups))
+	    read_exports(linker, layout->exports, &taken_capacity) || settle_taken(linker) ||
+	    apply_fixups(linker, &fixups))
 		goto done;
 	number_imports(linker);
 	export_labels = calloc(linker->export_count, sizeof *export_labels);
