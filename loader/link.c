@@ -774,8 +774,10 @@ static int generate(struct linker *linker, uint32_t *export_labels)
 			if (place_label(linker, link_label(linker, i)))
 				return -1;
 		}
-		if (lower_instruction(linker, i))
+		size_t consumed;
+		if (lower_instruction(linker, i, &consumed))
 			return -1;
+		i += consumed - 1;
 	}
 	/* Where return addresses past the last instruction lead: nothing returns there. */
 	struct pvm_inst trap = {.op = PVM_OP_TRAP, .defined = true};

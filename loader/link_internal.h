@@ -84,7 +84,8 @@ uint32_t link_label_at(struct linker *linker, uint64_t address);
  * its static target goes to). */
 int link_emit(struct linker *linker, const struct pvm_inst *inst, uint32_t target_label);
 
-/* Translates code[index]. */
-int lower_instruction(struct linker *linker, size_t index);
+/* Translates code[index], and the instruction after it when the two become
+ * one (*consumed says how many were used). */
+int lower_instruction(struct linker *linker, size_t index, size_t *consumed);
 
 #endif

@@ -508,22 +508,51 @@ static int64_t low_part(uint64_t offset)
 	return (int64_t)((offset & 0xFFF) ^ 0x800) - 0x800;
 }
 
-static int lower_upper(struct linker *linker, size_t index, uint8_t d)
+/* What a lui or auipc leaves in its register. */
+static uint64_t upper_value(struct linker *linker, size_t index)
 {
 	const struct code_inst *code = &linker->code[index];
-	if (code->flags & CODE_CALL_HI)
-		return 0;
-	if (!(code->flags & CODE_HI_TO_CODE)) {
-		uint64_t value = (uint64_t)code->inst.imm;
-		if (code->inst.op == RISCV_AUIPC)
-			value += code->address;
-		return emit_load_imm(linker, d, value);
-	}
+	if (!(code->flags & CODE_HI_TO_CODE))
+		return (uint64_t)code->inst.imm + (code->inst.op == RISCV_AUIPC ? code->address : 0);
 	/* The lo12 instructions paired with this one add the low part of the
 	 * ELF's offset; load what makes them land on the jump address. */
 	uint64_t offset = code->inst.op == RISCV_AUIPC ? code->target - code->address : code->target;
-	uint64_t value = link_jump_address(linker, code->target) - (uint64_t)low_part(offset);
-	return emit_load_imm(linker, d, value);
+	return link_jump_address(linker, code->target) - (uint64_t)low_part(offset);
+}
+
+/* A lui or auipc and the addi or load after it that overwrites the same
+ * register are one constant or one absolute load, when nothing jumps
+ * between them. */
+static bool fuses_with_next(struct linker *linker, size_t index)
+{
+	const struct code_inst *hi = &linker->code[index];
+	if (index + 1 >= linker->code_count || hi->inst.rd == 0)
+		return false;
+	const struct code_inst *lo = &linker->code[index + 1];
+	uint8_t kind = lowerings[lo->inst.op].kind;
+	bool pairs = lo->inst.op == RISCV_ADDI || lo->inst.op == RISCV_ADDIW || kind == LOWER_LOAD;
+	return pairs && lo->inst.rs1 == hi->inst.rd && lo->inst.rd == hi->inst.rd && lo->flags == 0 &&
+	       lo->label == BUILDER_NO_LABEL && link_jump_address(linker, lo->address) == 0 &&
+	       lo->address == hi->address + hi->inst.length;
+}
+
+static int lower_upper(struct linker *linker, size_t index, uint8_t d, size_t *consumed)
+{
+	uint64_t value = upper_value(linker, index);
+	if (!fuses_with_next(linker, index))
+		return emit_load_imm(linker, d, value);
+	const struct riscv_inst *lo = &linker->code[index + 1].inst;
+	value += (uint64_t)lo->imm;
+	if (lo->op == RISCV_ADDIW)
+		value = (uint64_t)(int64_t)(int32_t)value;
+	if (lo->op == RISCV_ADDI || lo->op == RISCV_ADDIW) {
+		*consumed = 2;
+		return emit_load_imm(linker, d, value);
+	}
+	if (value >= 0x80000000u) /* an absolute load takes a sign-extended 32-bit address */
+		return emit_load_imm(linker, d, upper_value(linker, index));
+	*consumed = 2;
+	return lower_load(linker, &lowerings[lo->op], d, ZERO_REG, (int64_t)value);
 }
 
 static int lower_ecalli(struct linker *linker, size_t index)
@@ -585,13 +614,14 @@ static bool is_nop(const struct riscv_inst *inst)
 	return inst->op == RISCV_ADDI && inst->rd == 0 && inst->rs1 == 0 && inst->imm == 0;
 }
 
-int lower_instruction(struct linker *linker, size_t index)
+int lower_instruction(struct linker *linker, size_t index, size_t *consumed)
 {
 	const struct code_inst *code = &linker->code[index];
 	const struct riscv_inst *inst = &code->inst;
 	const struct lowering *row = &lowerings[inst->op < RISCV_OP_COUNT ? inst->op : RISCV_INVALID];
 	uint8_t d = ZERO_REG, a = ZERO_REG, b = ZERO_REG;
 
+	*consumed = 1;
 	if (is_nop(inst))
 		return 0;
 	switch (row->kind) {
@@ -630,7 +660,7 @@ int lower_instruction(struct linker *linker, size_t index)
 			return 0;
 		if (destination(linker, index, inst->rd, &d))
 			return -1;
-		return lower_upper(linker, index, d);
+		return lower_upper(linker, index, d, consumed);
 	case LOWER_JAL:
 		if (operand(linker, index, inst->rd, &d))
 			return -1;

@@ -71,6 +71,16 @@ static const struct lower_case cases[] = {
 	{"lui sign", "lui a0, 0x80000\nret", (int64_t)0xFFFFFFFF80000000ull},
 	{"srliw", "li a0, -1\nsrliw a0, a0, 1\nret", 0x7FFFFFFF},
 	{"t0 as link", "li a0, 1\njal t0, 2f\naddi a0, a0, 10\nret\n2: addi a0, a0, 100\njr t0", 111},
+	/* lui/auipc with the addi or load after them: one constant or one load */
+	{"li 32-bit", "li a0, 0x12345678\nret", 0x12345678},
+	{"li negative 32-bit", "li a0, -0x12345678\nret", -0x12345678},
+	{"lui addiw wraps", "lui a0, 0x80000\naddiw a0, a0, -1\nret", 0x7FFFFFFF},
+	{"lui addi does not wrap", "lui a0, 0x80000\naddi a0, a0, -1\nret", -0x80000001ll},
+	{"load by symbol", "ld a0, 9f\nret\n.section .rodata\n9: .dword 77\n.text", 77},
+	{"label inside a pair",
+	 "li a1, 2\nli a0, 0\nlui a2, 1\n1: addi a2, a2, 1\nadd a0, a0, a2\naddi a1, a1, "
+	 "-1\nbnez a1, 1b\nret",
+	 8195},
 	{"pointer in section", "mv s1, ra\nla a1, 3f\njalr a1\nmv ra, s1\nret\n3: li a0, 42\nret", 42},
 };
 
