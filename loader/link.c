@@ -406,6 +406,17 @@ static uint64_t symbol_value(const struct linker *linker, const struct elf_reloc
 	return relocation->symbol ? linker->elf.symbols[relocation->symbol].value : 0;
 }
 
+/* A relocation in code the linker cannot honour: named with the instruction
+ * it applies to, when there is one. */
+static int refuse_code_relocation(struct linker *linker, const struct elf_relocation *r, int64_t index,
+				  const char *what)
+{
+	if (index >= 0)
+		return link_fail_at(linker, (size_t)index, "%s (%s)", what, elf_relocation_name(r->type));
+	return link_fail(linker, "0x%llx: %s (%s, type %u)", (unsigned long long)r->offset, what,
+			 elf_relocation_name(r->type), r->type);
+}
+
 static int code_relocation(struct linker *linker, const struct layout *layout, const struct elf_relocation *r,
 			   size_t *taken_capacity)
 {
@@ -453,20 +464,19 @@ static int code_relocation(struct linker *linker, const struct layout *layout, c
 		return add_taken(linker, taken_capacity, target);
 	}
 	case R_RISCV_GOT_HI20:
-		return link_fail(linker,
-				 "0x%llx: code reads a global offset table; compile with -fno-pic (corral cc does)",
-				 (unsigned long long)r->offset);
+		return refuse_code_relocation(
+			linker, r, index,
+			"reads a global offset table (a weak or preemptible symbol); compile with "
+			"-fno-pic (corral cc does) and define every symbol");
 	case R_RISCV_TLS_GOT_HI20:
 	case R_RISCV_TLS_GD_HI20:
 	case R_RISCV_TPREL_HI20:
 	case R_RISCV_TPREL_LO12_I:
 	case R_RISCV_TPREL_LO12_S:
 	case R_RISCV_TPREL_ADD:
-		return link_fail(linker, "0x%llx: code uses thread-local storage, which guests do not have",
-				 (unsigned long long)r->offset);
+		return refuse_code_relocation(linker, r, index, "uses thread-local storage, which guests do not have");
 	default:
-		return link_fail(linker, "0x%llx: relocation %s (type %u) in code is not supported",
-				 (unsigned long long)r->offset, elf_relocation_name(r->type), r->type);
+		return refuse_code_relocation(linker, r, index, "has a relocation corral does not support");
 	}
 }
 
@@ -515,9 +525,14 @@ static int data_relocation(struct linker *linker, const struct layout *layout, s
 		return 0;
 	bool subtract;
 	unsigned width = data_field(r->type, &subtract);
-	if (!width)
-		return link_fail(linker, "section '%s' at 0x%llx: relocation %s (type %u) in data is not supported",
-				 section->name, (unsigned long long)r->offset, elf_relocation_name(r->type), r->type);
+	if (!width) {
+		const struct elf_symbol *symbol = elf_symbol_at(&linker->elf, r->offset);
+		return link_fail(linker,
+				 "section '%s' at 0x%llx (%s+0x%llx): relocation %s (type %u) in data is not supported",
+				 section->name, (unsigned long long)r->offset, symbol ? symbol->name : "?",
+				 (unsigned long long)(symbol ? r->offset - symbol->value : 0),
+				 elf_relocation_name(r->type), r->type);
+	}
 	if (r->offset < section->address || r->offset - section->address > section->size - width)
 		return link_fail(linker, "section '%s': a relocation at 0x%llx lies outside it", section->name,
 				 (unsigned long long)r->offset);

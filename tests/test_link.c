@@ -408,3 +408,14 @@ Test(link, a_second_export_is_an_entry_point)
 	}
 	guest_cleanup(folder);
 }
+
+Test(link, refuses_a_global_offset_table_and_names_the_instruction)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf("extern int maybe(void) __attribute__((weak));\n"
+				 "int main(void) { return maybe ? maybe() : 3; }\n",
+				 "", true, &length);
+	expect_refused(elf, length, (const char *const[]){"main+0x", "auipc", "global offset table", NULL});
+	free(elf);
+}
