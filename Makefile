@@ -166,8 +166,31 @@ bench:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: $(BENCH_BIN)
-	$(BENCH_BIN)
+# The C guests it times against their native builds.
+GUEST_BENCH := $(BUILD)/bench/guests
+GUEST_BENCH_NAMES := sieve sha256 interp malloc large
+GUEST_BENCH_FILES := $(foreach name,$(GUEST_BENCH_NAMES),$(GUEST_BENCH)/$(name).jam $(GUEST_BENCH)/$(name).native)
+
+$(GUEST_BENCH)/large.c: scripts/large_guest.sh
+	@mkdir -p $(dir $@)
+	scripts/large_guest.sh > $@
+
+$(GUEST_BENCH)/%.jam: guest/examples/%.c $(BUILD)/corral sdk
+	@mkdir -p $(dir $@)
+	$(BUILD)/corral cc -O2 $< -o $@
+
+$(GUEST_BENCH)/%.jam: $(GUEST_BENCH)/%.c $(BUILD)/corral sdk
+	$(BUILD)/corral cc -O2 $< -o $@
+
+$(GUEST_BENCH)/%.native: guest/examples/%.c
+	@mkdir -p $(dir $@)
+	gcc -O2 -o $@ $<
+
+$(GUEST_BENCH)/%.native: $(GUEST_BENCH)/%.c
+	gcc -O2 -o $@ $<
+
+bench-run: $(BENCH_BIN) $(GUEST_BENCH_FILES)
+	$(BENCH_BIN) $(GUEST_BENCH) $(BUILD)/corral
 
 clean:
 	rm -rf build build-sanitize

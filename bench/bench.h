@@ -76,5 +76,9 @@ uint64_t bench_hash(const void *bytes, size_t length);
 
 void bench_interp_speed(void);
 void bench_decode_speed(void);
+void bench_guest_speed(const char *folder, const char *corral);
+
+/* A whole file, malloc'd; stops the bench if it cannot be read. */
+uint8_t *bench_read_file(const char *path, size_t *length);
 
 #endif

@@ -84,7 +84,7 @@ static void print_heading(const char *size, const char *instructions, const char
 	       "best MB/s", "spread", "us each");
 }
 
-static uint8_t *read_file(const char *path, size_t *length)
+uint8_t *bench_read_file(const char *path, size_t *length)
 {
 	long end;
 	FILE *file = fopen(path, "rb");
@@ -106,7 +106,7 @@ static void load_service(struct service *service, const char *path, corral_engin
 	const char *slash = strrchr(path, '/');
 
 	service->name = slash ? slash + 1 : path;
-	service->bytes = read_file(path, &service->length);
+	service->bytes = bench_read_file(path, &service->length);
 	service->engine = engine;
 	if (loader_parse(service->bytes, service->length, CORRAL_FORMAT_AUTO, &service->container, &problem))
 		bench_fail("%s: %s", path, problem.message);

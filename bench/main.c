@@ -18,7 +18,9 @@ void bench_fail(const char *format, ...)
 	exit(1);
 }
 
-int main(void)
+/* corral-bench [GUESTS CORRAL]: with the folder of built C guests (make
+ * bench builds them) and the corral executable, the guests are timed too. */
+int main(int argc, char **argv)
 {
 	/* Figures appear as they are measured, even through a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -26,6 +28,10 @@ int main(void)
 	bench_print_header();
 	bench_interp_speed();
 	bench_decode_speed();
+	if (argc == 3)
+		bench_guest_speed(argv[1], argv[2]);
+	else
+		printf("\nC guests: skipped (run through make bench, which builds them)\n");
 	bench_print_footer(bench_now() - start);
 	return 0;
 }
