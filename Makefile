@@ -7,6 +7,7 @@
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan
 #   make bench        interpreter and decoder speed figures
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each
+#   make fuzz-diff    the differential fuzzer for FUZZ_DIFF_RUNS (10^6) generated programs
 #   make format       clang-format every C file
 
 CC := gcc
@@ -53,7 +54,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 TEST_BIN := $(BUILD)/tests/corral-tests
 BENCH_BIN := $(BUILD)/bench/corral-bench
 
-.PHONY: all sdk clean deps test test-run demo demo-run bench bench-run fuzz fuzz-run fuzzers format \
+.PHONY: all sdk clean deps test test-run demo demo-run bench bench-run fuzz fuzz-run fuzz-diff fuzz-diff-run fuzzers format \
 	check-format check-freestanding conformance
 
 all: $(BUILD)/corral $(BUILD)/libcorral.a $(BUILD)/libcorral.so sdk
@@ -143,6 +144,16 @@ fuzzers: $(FUZZ_BIN)
 fuzz:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory fuzz-run
+
+# The differential fuzzer alone, for FUZZ_DIFF_RUNS generated programs.
+FUZZ_DIFF_RUNS ?= 1000000
+
+fuzz-diff:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory fuzz-diff-run
+
+fuzz-diff-run: $(BUILD)/fuzz/fuzz_diff
+	scripts/fuzz.sh diff $(BUILD)/fuzz $(FUZZ_DIFF_RUNS)
 
 fuzz-run: fuzzers
 	scripts/fuzz.sh run $(BUILD)/fuzz $(FUZZ_SECONDS)

@@ -5,6 +5,9 @@
 #                                      most) from a fresh corpus: `make test`
 #   scripts/fuzz.sh run DIR SECONDS    each for SECONDS, growing the corpus in
 #                                      fuzz-corpus/NAME: `make fuzz`
+#   scripts/fuzz.sh diff DIR RUNS      only the differential fuzzer (fuzz_diff),
+#                                      for RUNS generated programs, no time cap:
+#                                      `make fuzz-diff`
 #
 # Seeds are made afresh each time by tests/fuzz/seeds.c, which this script
 # compiles: from the test vectors in $CORRAL_VECTORS (third-party files the
@@ -18,14 +21,14 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: scripts/fuzz.sh smoke DIR RUNS | run DIR SECONDS" >&2
+	echo "usage: scripts/fuzz.sh smoke DIR RUNS | run DIR SECONDS | diff DIR RUNS" >&2
 	exit 2
 }
 
 mode=${1:-}
 dir=${2:-}
 amount=${3:-}
-case "$mode" in smoke | run) ;; *) usage ;; esac
+case "$mode" in smoke | run | diff) ;; *) usage ;; esac
 [[ -n "$dir" && "$amount" =~ ^[0-9]+$ ]] || usage
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,11 @@ SMOKE_SECONDS=30 # the cap on each harness in a smoke run
 TIMEOUT=10       # seconds one input may take before it counts as a hang
 
 shopt -s nullglob
-harnesses=("$dir"/fuzz_*)
+if [ "$mode" = diff ]; then
+	harnesses=("$dir"/fuzz_diff)
+else
+	harnesses=("$dir"/fuzz_*)
+fi
 if [ ${#harnesses[@]} -eq 0 ]; then
 	echo "fuzz: no harnesses in $dir (run 'make fuzzers')" >&2
 	exit 1
@@ -137,6 +144,9 @@ for harness in "${harnesses[@]}"; do
 	if [ "$mode" = smoke ]; then
 		corpus=$work/corpus/$name
 		limits=(-runs="$amount" -max_total_time="$SMOKE_SECONDS")
+	elif [ "$mode" = diff ]; then
+		corpus=$work/corpus/$name
+		limits=(-runs="$amount")
 	else
 		corpus=$root/fuzz-corpus/$name
 		limits=(-max_total_time="$amount")
