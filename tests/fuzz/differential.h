@@ -218,6 +218,16 @@ static void differential_compare(const struct trace *straight, const struct trac
 		failed("memory differs between running straight through and single-stepping");
 }
 
+/* One engine for the whole fuzzing run, made on first use. */
+static corral_engine *differential_engine(void)
+{
+	static corral_engine *engine;
+	corral_error error;
+	if (!engine && corral_engine_new(NULL, &engine, &error))
+		failed("no engine: %s", error.message);
+	return engine;
+}
+
 /* Runs `module` from `pc` with `gas` both ways and compares (unless
  * `comparable` is false: a program with sbrk moves a heap top the API
  * cannot set back, so only its invariants are checked). */

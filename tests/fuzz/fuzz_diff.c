@@ -18,12 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static corral_engine *engine;
 	corral_error error;
 	if (size < 1)
 		return 0;
-	if (!engine && corral_engine_new(NULL, &engine, &error))
-		failed("no engine: %s", error.message);
+	corral_engine *engine = differential_engine();
 	differential_name = "fuzz_diff";
 
 	struct gen_input in = {data + 1, size - 1, 0};

@@ -37,12 +37,10 @@ static bool has_sbrk(const corral_module *module)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static corral_engine *engine;
 	corral_error error;
 	if (size < 1)
 		return 0;
-	if (!engine && corral_engine_new(NULL, &engine, &error))
-		failed("no engine: %s", error.message);
+	corral_engine *engine = differential_engine();
 
 	corral_module_config config;
 	corral_module_config_init(&config);
