@@ -81,6 +81,7 @@ static const struct lower_case cases[] = {
 	 "li a1, 2\nli a0, 0\nlui a2, 1\n1: addi a2, a2, 1\nadd a0, a0, a2\naddi a1, a1, "
 	 "-1\nbnez a1, 1b\nret",
 	 8195},
+	{"jalr rd = rs1", "mv s1, ra\nla ra, 3f\njalr ra, 0(ra)\nmv ra, s1\nret\n3: li a0, 43\nret", 43},
 	{"pointer in section", "mv s1, ra\nla a1, 3f\njalr a1\nmv ra, s1\nret\n3: li a0, 42\nret", 42},
 };
 
