@@ -169,9 +169,9 @@ demo-run: all
 
 # ---- benchmarks ---------------------------------------------------------
 
-$(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libcorral.a
+$(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(BUILD)/libcorral.a
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
 
 bench:
 	@scripts/deps.sh ensure

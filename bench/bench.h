@@ -76,6 +76,7 @@ uint64_t bench_hash(const void *bytes, size_t length);
 
 void bench_interp_speed(void);
 void bench_decode_speed(void);
+void bench_gas_speed(void);
 void bench_guest_speed(const char *folder, const char *corral);
 
 /* A whole file, malloc'd; stops the bench if it cannot be read. */

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 	bench_print_header();
 	bench_interp_speed();
 	bench_decode_speed();
+	bench_gas_speed();
 	if (argc == 3)
 		bench_guest_speed(argv[1], argv[2]);
 	else

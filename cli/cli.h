@@ -28,6 +28,8 @@ bool cli_parse_u64(const char *text, uint64_t *value);
 bool cli_parse_i64(const char *text, int64_t *value);
 
 bool cli_parse_isa(const char *text, corral_isa *isa);
+/* naive (1 per instruction) or gp08 (the GP 0.8 pipeline simulation). */
+bool cli_parse_gas_model(const char *text, corral_gas_model *model);
 bool cli_parse_format(const char *text, corral_format *format);
 /* What --format takes, for its usage error: "--format takes %s". */
 extern const char cli_format_choices[];
@@ -41,7 +43,19 @@ bool cli_option(int argc, char **argv, int *i, const char *name, const char **va
  * *path. Returns 0, or the usage error's exit status. */
 int cli_input_argument(const struct command *command, const char *argument, const char **path);
 
+/* A test vector's program (raw blob bytes) and, when it has them, its
+ * block-gas-costs; prints the problem and returns 1 on failure. */
+struct cli_vector_program {
+	uint8_t *program;
+	size_t program_length;
+	corral_block_cost *costs;
+	size_t cost_count;
+	bool has_costs;
+};
+int cli_vector_program(const char *path, const uint8_t *text, size_t text_length, struct cli_vector_program *out);
+
 int cmd_run(int argc, char **argv);
+int cmd_gas(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_vectors(int argc, char **argv);

@@ -72,6 +72,13 @@ int cli_link_option(const struct command *self, int argc, char **argv, int *i, s
 			return cli_usage_error(self, "--format takes jam or polkavm");
 		return 0;
 	}
+	if (cli_option(argc, argv, i, "--isa", &value)) {
+		corral_isa isa;
+		if (!value || !cli_parse_isa(value, &isa))
+			return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
+		options->isa = isa == CORRAL_ISA_GP08 ? PVM_ISA_GP08 : PVM_ISA_GP07;
+		return 0;
+	}
 	if (cli_option(argc, argv, i, "--stack-size", &value)) {
 		if (!value || !cli_parse_u64(value, &number) || number >= (1u << 24))
 			return cli_usage_error(self, "--stack-size takes a number of bytes below 16 MiB");

@@ -18,6 +18,7 @@ struct run_options {
 	bool gas_given;
 	uint32_t pc;
 	bool pc_given;
+	bool isa_given;
 	bool trace;
 	bool resume_host_calls;
 	uint8_t *arguments;
@@ -179,6 +180,10 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 		} else if (cli_option(argc, argv, &i, "--isa", &value)) {
 			if (!value || !cli_parse_isa(value, &options->module.isa))
 				return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
+			options->isa_given = true;
+		} else if (cli_option(argc, argv, &i, "--gas-model", &value)) {
+			if (!value || !cli_parse_gas_model(value, &options->module.gas_model))
+				return cli_usage_error(self, "--gas-model takes naive or gp08");
 		} else if (cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value || !cli_parse_format(value, &options->module.format))
 				return cli_usage_error(self, "--format takes %s", cli_format_choices);
@@ -247,6 +252,17 @@ int cmd_run(int argc, char **argv)
 	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
 		status = cli_error("%s", error.message);
 		goto done;
+	}
+	/* A guest linked for GP 0.8 says so in its metadata; --isa still wins. */
+	corral_isa linked_isa;
+	if (!options.isa_given && guest_host_isa(module, &linked_isa) && linked_isa != options.module.isa) {
+		corral_module_free(module);
+		module = NULL;
+		options.module.isa = linked_isa;
+		if (corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
+			status = cli_error("%s", error.message);
+			goto done;
+		}
 	}
 	bool guest = options.host == HOST_GUEST || (options.host == HOST_AUTO && guest_host_detect(module));
 	if (guest && !options.arguments && guest_arguments(&options)) {

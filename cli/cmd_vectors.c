@@ -19,6 +19,8 @@
 struct options {
 	bool isa_given;
 	corral_isa isa;
+	bool gas_model_given; /* then the vectors' block-gas-costs are not used */
+	corral_gas_model gas_model;
 	bool verbose;
 };
 
@@ -131,7 +133,9 @@ static bool create(struct vector_run *run, const struct json_value *root, const 
 	config.format = CORRAL_FORMAT_BLOB;
 	config.isa = options->isa_given ? options->isa : schema_isa;
 	const struct json_value *cost_json = json_get(root, "block-gas-costs");
-	if (cost_json) {
+	if (options->gas_model_given) {
+		config.gas_model = options->gas_model;
+	} else if (cost_json) {
 		if (cost_json->type != JSON_OBJECT && cost_json->type != JSON_ARRAY)
 			return failf(run, "line %u: block-gas-costs should be an object or an array", cost_json->line);
 		if (!load_costs(run, cost_json, &costs, &config.block_cost_count)) {
@@ -512,6 +516,10 @@ int cmd_vectors(int argc, char **argv)
 			if (!value || !cli_parse_isa(value, &options.isa))
 				return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
 			options.isa_given = true;
+		} else if (cli_option(argc, argv, &i, "--gas-model", &value)) {
+			if (!value || !cli_parse_gas_model(value, &options.gas_model))
+				return cli_usage_error(self, "--gas-model takes naive or gp08");
+			options.gas_model_given = true;
 		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
 			options.verbose = true;
 		} else if (argv[i][0] == '-') {
@@ -546,4 +554,29 @@ int cmd_vectors(int argc, char **argv)
 	corral_engine_free(engine);
 	printf("%zu passed, %zu failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+int cli_vector_program(const char *path, const uint8_t *text, size_t text_length, struct cli_vector_program *out)
+{
+	struct vector_run run = {.path = path};
+	struct json_value root;
+	char message[256];
+	memset(out, 0, sizeof *out);
+	if (json_parse((const char *)text, text_length, &root, message, sizeof message))
+		return cli_error("%s: not valid JSON: %s", path, message);
+	bool ok = get_bytes(&run, &root, "program", &out->program, &out->program_length);
+	const struct json_value *costs = ok ? json_get(&root, "block-gas-costs") : NULL;
+	if (ok && costs) {
+		if (costs->type != JSON_OBJECT && costs->type != JSON_ARRAY)
+			ok = failf(&run, "line %u: block-gas-costs should be an object or an array", costs->line);
+		else if ((ok = load_costs(&run, costs, &out->costs, &out->cost_count)))
+			out->has_costs = true;
+	}
+	json_free(&root);
+	if (ok)
+		return 0;
+	free(out->program);
+	free(out->costs);
+	memset(out, 0, sizeof *out);
+	return cli_error("%s: %s", path, run.failure);
 }

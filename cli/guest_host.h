@@ -1,5 +1,6 @@
 /* The host `corral run` gives guests built with the SDK: corral_write,
- * corral_read and corral_exit on the process's own standard streams. */
+ * corral_read and corral_exit on the process's own standard streams, and
+ * corral_sbrk (host call 1003) for GP 0.8 code, which has no sbrk. */
 #ifndef CLI_GUEST_HOST_H
 #define CLI_GUEST_HOST_H
 
@@ -19,6 +20,12 @@
 /* Was the module built with the guest SDK (corral link's metadata, or
  * imports of the SDK's host functions)? */
 bool guest_host_detect(const corral_module *module);
+
+/* The instruction set a JAM program from `corral link` says its code uses
+ * (its metadata's "isa gp0.8" line; none: GP 0.7). False when the module
+ * has no guest metadata. A JAM program cannot say this in its own bytes,
+ * so a module read with another ISA should be read again with this one. */
+bool guest_host_isa(const corral_module *module, corral_isa *isa);
 
 /* Where the export `name` starts; -1 if there is none. For "_start" a
  * program without that export starts at its first export, or pc 0. */

@@ -9,7 +9,7 @@
 
 #define CLI_LINK_NOT_MINE (-1)
 
-/* Takes --format and --stack-size at argv[*i]: 0 when taken, a usage
+/* Takes --format, --isa and --stack-size at argv[*i]: 0 when taken, a usage
  * error's status when malformed, CLI_LINK_NOT_MINE for anything else. */
 int cli_link_option(const struct command *self, int argc, char **argv, int *i, struct link_options *options);
 

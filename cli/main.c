@@ -5,19 +5,25 @@
 
 const struct command cli_commands[] = {
 	{"run",
-	 "FILE [--gas N] [--pc N] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] [--args HEX] [--trace] [--continue]",
-	 "run a program until it stops; print how, the registers and the gas used (--continue: show each host call and resume)",
+	 "[--gas N] [--gas-model naive|gp08] [--pc N] [--entry NAME] [--isa gp0.7|gp0.8] [--format "
+	 "auto|blob|jam|polkavm] [--args HEX] [--trace] [--continue] [--host auto|guest|none] FILE [ARGS...]",
+	 "run a program: a guest built by corral cc as a process (stdout, stdin, ARGS, exit code); any other until it "
+	 "stops, printing how, the registers and the gas used (--continue: show each host call and resume)",
 	 cmd_run},
 	{"disasm", "FILE [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] [-o OUT.s]",
 	 "print every instruction with its offset, the block starts and the jump table", cmd_disasm},
 	{"asm", "FILE.s -o OUT", "assemble PVM assembly (the disassembler's output assembles back to the same bytes)",
 	 cmd_asm},
-	{"link", "IN.elf -o OUT [--format jam|polkavm] [--stack-size BYTES] [--verbose]",
+	{"gas", "FILE [--model gp08|naive] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm]",
+	 "print each basic block's pc and cost; for a test vector with block-gas-costs, compare: N blocks, M differ",
+	 cmd_gas},
+	{"link", "IN.elf -o OUT [--format jam|polkavm] [--isa gp0.7|gp0.8] [--stack-size BYTES] [--verbose]",
 	 "translate a RISC-V RV64E guest executable (ld.lld --emit-relocs) into a PVM program", cmd_link},
 	{"cc",
-	 "FILE.c... -o OUT [-O2] [-I DIR] [-D NAME[=VALUE]] [--format jam|polkavm] [--stack-size BYTES] [-v] [--keep]",
+	 "FILE.c... -o OUT [-O2] [-I DIR] [-D NAME[=VALUE]] [--format jam|polkavm] [--isa gp0.7|gp0.8] [--stack-size "
+	 "BYTES] [-v] [--keep]",
 	 "compile C for the PVM: clang-19 for RV64E, ld.lld-19 with the guest SDK, then corral link", cmd_cc},
-	{"vectors", "[--backend interp] [--isa gp0.7|gp0.8] [--verbose] PATH...",
+	{"vectors", "[--backend interp] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] [--verbose] PATH...",
 	 "run JSON test vectors (files or folders) and report each failure", cmd_vectors},
 	{0},
 };

@@ -104,6 +104,19 @@ bool cli_parse_i64(const char *text, int64_t *value)
 	return true;
 }
 
+bool cli_parse_gas_model(const char *text, corral_gas_model *model)
+{
+	if (!strcmp(text, "naive")) {
+		*model = CORRAL_GAS_NAIVE;
+		return true;
+	}
+	if (!strcmp(text, "gp08") || !strcmp(text, "gp0.8")) {
+		*model = CORRAL_GAS_GP08;
+		return true;
+	}
+	return false;
+}
+
 bool cli_parse_isa(const char *text, corral_isa *isa)
 {
 	if (!strcmp(text, "gp0.7")) {

@@ -1,5 +1,7 @@
 #include "gas.h"
 
+#include "gas_pipeline.h"
+
 static const struct pvm_block_cost *table_find(const struct pvm_gas_model *model, uint32_t pc)
 {
 	uint32_t low = 0, high = model->table_length;
@@ -51,6 +53,14 @@ static int cost_from_table(struct pvm_program *program, const struct pvm_gas_mod
 	return 0;
 }
 
+static int cost_pipeline(struct pvm_program *program, const struct pvm_gas_model *model, struct pvm_error *error)
+{
+	(void)model;
+	(void)error;
+	pvm_gas_pipeline_cost_blocks(program);
+	return 0;
+}
+
 typedef int (*cost_function)(struct pvm_program *, const struct pvm_gas_model *, struct pvm_error *);
 
 static const struct {
@@ -59,6 +69,7 @@ static const struct {
 } models[PVM_GAS_MODEL_COUNT] = {
 	[PVM_GAS_PER_INSTRUCTION] = {"naive", cost_per_instruction},
 	[PVM_GAS_TABLE] = {"table", cost_from_table},
+	[PVM_GAS_PIPELINE] = {"gp0.8", cost_pipeline},
 };
 
 int pvm_gas_cost_blocks(struct pvm_program *program, const struct pvm_gas_model *model, struct pvm_error *error)

@@ -12,6 +12,7 @@
 enum pvm_gas_model_kind {
 	PVM_GAS_PER_INSTRUCTION, /* 1 per instruction (the v0.4 vectors) */
 	PVM_GAS_TABLE,           /* an explicit cost per block start */
+	PVM_GAS_PIPELINE,        /* the GP 0.8 pipeline simulation (core/gas_pipeline.c) */
 	PVM_GAS_MODEL_COUNT,
 };
 

@@ -30,6 +30,9 @@ static corral_result gas_model(const corral_module_config *config, struct pvm_ga
 	case CORRAL_GAS_NAIVE:
 		*model = (struct pvm_gas_model){.kind = PVM_GAS_PER_INSTRUCTION};
 		return CORRAL_OK;
+	case CORRAL_GAS_GP08:
+		*model = (struct pvm_gas_model){.kind = PVM_GAS_PIPELINE};
+		return CORRAL_OK;
 	case CORRAL_GAS_TABLE:
 		if (config->block_cost_count > UINT32_MAX)
 			return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: too many block costs", name);
@@ -273,4 +276,16 @@ uint32_t corral_module_instruction(const corral_module *module, uint32_t pc, cha
 	pvm_text_init(&text, buffer, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
 	pvm_disasm_inst(&text, &inst);
 	return inst.next;
+}
+
+size_t corral_module_block_count(const corral_module *module)
+{
+	return module->program.block_count;
+}
+
+corral_block_cost corral_module_block(const corral_module *module, size_t index)
+{
+	if (index >= module->program.block_count)
+		return (corral_block_cost){0, 0};
+	return (corral_block_cost){module->program.blocks[index].pc, module->program.blocks[index].cost};
 }

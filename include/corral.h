@@ -57,6 +57,7 @@ typedef enum corral_format {
 typedef enum corral_gas_model {
 	CORRAL_GAS_NAIVE = 0, /* 1 per instruction, charged per block on entry */
 	CORRAL_GAS_TABLE,     /* costs given per block start (the vectors' block-gas-costs) */
+	CORRAL_GAS_GP08,      /* the GP 0.8 pipeline simulation: each block's simulated cycles */
 } corral_gas_model;
 
 typedef enum corral_backend {
@@ -144,6 +145,11 @@ const char *corral_module_import_name(const corral_module *module, size_t index)
 
 /* A JAM program's metadata prefix, if it has one (else NULL, 0). */
 const uint8_t *corral_module_metadata(const corral_module *module, size_t *length);
+
+/* The basic blocks, in code order, with what entering each costs under the
+ * module's gas model. An index past the count gives {0, 0}. */
+size_t corral_module_block_count(const corral_module *module);
+corral_block_cost corral_module_block(const corral_module *module, size_t index);
 
 /* The instruction at `pc` as assembly text (see `corral disasm`), into
  * buffer; returns the offset of the next instruction. */

@@ -641,6 +641,35 @@ static const char *record_name(struct linker *linker, const struct elf_section *
 	return name;
 }
 
+static int add_import(struct linker *linker, size_t *capacity, uint32_t number, const char *name)
+{
+	for (size_t i = 0; i < linker->import_count; i++) {
+		const struct link_import *other = &linker->imports[i];
+		bool same_number = other->number == number, same_name = !strcmp(other->name, name);
+		if (same_number != same_name)
+			return link_fail(linker,
+					 "host call %u is imported as '%s', and host call %u as '%s': each number "
+					 "needs one name",
+					 number, name, other->number, other->name);
+		if (same_number)
+			return 0;
+	}
+	if (!array_reserve((void **)&linker->imports, capacity, linker->import_count + 1, sizeof *linker->imports))
+		return link_fail(linker, "out of memory");
+	linker->imports[linker->import_count++] = (struct link_import){number, name, false, 0};
+	return 0;
+}
+
+static bool uses_sbrk(const struct linker *linker)
+{
+	for (size_t i = 0; i < linker->code_count; i++)
+		if (linker->code[i].inst.op == RISCV_CORRAL_SBRK)
+			return true;
+	return false;
+}
+
+/* The .corral_imports records; for GP 0.8 code that grows its heap, also
+ * the host call its sbrk becomes, which no record names. */
 static int read_imports(struct linker *linker, const struct elf_section *section)
 {
 	size_t capacity = 0;
@@ -654,27 +683,21 @@ static int read_imports(struct linker *linker, const struct elf_section *section
 				  (uint32_t)section->data[at + 2] << 16 | (uint32_t)section->data[at + 3] << 24;
 		at += 4;
 		const char *name = record_name(linker, section, &at);
-		if (!name)
+		if (!name || add_import(linker, &capacity, number, name))
 			return -1;
-		bool known = false;
-		for (size_t i = 0; i < linker->import_count; i++) {
-			const struct link_import *other = &linker->imports[i];
-			bool same_number = other->number == number, same_name = !strcmp(other->name, name);
-			if (same_number != same_name)
-				return link_fail(linker,
-						 "host call %u is imported as '%s', and host call %u as '%s': each "
-						 "number needs one name",
-						 number, name, other->number, other->name);
-			known |= same_number;
-		}
-		if (known)
-			continue;
-		if (!array_reserve((void **)&linker->imports, &capacity, linker->import_count + 1,
-				   sizeof *linker->imports))
-			return link_fail(linker, "out of memory");
-		linker->imports[linker->import_count++] = (struct link_import){number, name, false, 0};
 	}
-	return 0;
+	if (linker->options->isa != PVM_ISA_GP08 || !uses_sbrk(linker))
+		return 0;
+	for (size_t i = 0; i < linker->import_count; i++) {
+		const struct link_import *other = &linker->imports[i];
+		if ((other->number == LINK_SBRK_CALL) != !strcmp(other->name, LINK_SBRK_NAME))
+			return link_fail(linker,
+					 "GP 0.8 code grows its heap with host call %u '%s', but the program "
+					 "imports host call %u as '%s': each number needs one name; rename or "
+					 "renumber that import, or link with --isa gp0.7",
+					 LINK_SBRK_CALL, LINK_SBRK_NAME, other->number, other->name);
+	}
+	return add_import(linker, &capacity, LINK_SBRK_CALL, LINK_SBRK_NAME);
 }
 
 static int compare_imports(const void *a, const void *b)
@@ -690,10 +713,15 @@ static void number_imports(struct linker *linker)
 		qsort(linker->imports, linker->import_count, sizeof *linker->imports, compare_imports);
 	for (size_t i = 0; i < linker->code_count; i++) {
 		const struct riscv_inst *inst = &linker->code[i].inst;
-		if (inst->op != RISCV_CORRAL_ECALLI)
+		uint32_t number;
+		if (inst->op == RISCV_CORRAL_ECALLI)
+			number = (uint32_t)inst->imm;
+		else if (inst->op == RISCV_CORRAL_SBRK && linker->options->isa == PVM_ISA_GP08)
+			number = LINK_SBRK_CALL;
+		else
 			continue;
 		for (size_t j = 0; j < linker->import_count; j++)
-			if (linker->imports[j].number == (uint32_t)inst->imm)
+			if (linker->imports[j].number == number)
 				linker->imports[j].used = true;
 	}
 	uint32_t next = 0;
@@ -836,14 +864,18 @@ static int append_line(struct linker *linker, struct text_buffer *text, const ch
 	return 0;
 }
 
-/* corral's guest metadata: the magic line, the exports and the host calls. */
+/* corral's guest metadata: the magic line, the instruction set when it is
+ * not GP 0.7 (a JAM program cannot say it otherwise), the exports and the
+ * host calls. */
 static int write_metadata(struct linker *linker, const uint32_t *export_pcs, struct text_buffer *text)
 {
-	size_t magic = strlen(LINK_METADATA_MAGIC);
-	if (!array_reserve((void **)&text->data, &text->capacity, magic + 1, 1))
+	const char *isa = linker->options->isa == PVM_ISA_GP08 ? LINK_METADATA_ISA_GP08 : "";
+	size_t magic = strlen(LINK_METADATA_MAGIC), isa_length = strlen(isa);
+	if (!array_reserve((void **)&text->data, &text->capacity, magic + isa_length + 1, 1))
 		return link_fail(linker, "out of memory");
-	memcpy(text->data, LINK_METADATA_MAGIC, magic + 1);
-	text->length = magic;
+	memcpy(text->data, LINK_METADATA_MAGIC, magic);
+	memcpy(text->data + magic, isa, isa_length + 1);
+	text->length = magic + isa_length;
 	for (size_t i = 0; i < linker->export_count; i++)
 		if (append_line(linker, text, "export", export_pcs[i], linker->exports[i].name))
 			return -1;
@@ -1007,8 +1039,9 @@ int loader_link(const uint8_t *elf, size_t length, const struct link_options *op
 {
 	struct linker linker = {.options = options, .error = error};
 	struct layout layout = {0};
-	if (options->isa != PVM_ISA_GP07) {
-		pvm_error_set(error, 0, "the linker writes GP 0.7 code (sbrk is how guests grow their heap)");
+	if (options->isa != PVM_ISA_GP07 && options->isa != PVM_ISA_GP08) {
+		pvm_error_set(error, 0, "unknown instruction set %u: the linker writes GP 0.7 or GP 0.8 code",
+			      (unsigned)options->isa);
 		return -1;
 	}
 	if (elf_read(elf, length, &linker.elf, error))

@@ -23,7 +23,7 @@ enum link_format {
 
 struct link_options {
 	enum link_format format;
-	enum pvm_isa isa;
+	enum pvm_isa isa;    /* GP 0.7 (sbrk is an instruction) or GP 0.8 (sbrk is host call LINK_SBRK_CALL) */
 	uint32_t stack_size; /* bytes; 0: what the program asks for (__corral_stack_size), else the default */
 };
 
@@ -51,7 +51,15 @@ int loader_link(const uint8_t *elf, size_t length, const struct link_options *op
 		size_t *output_length, struct link_stats *stats, struct pvm_error *error);
 
 /* The metadata a JAM program from the linker starts with: this line, then
- * "export PC NAME" and "import NUMBER NAME" lines. */
-#define LINK_METADATA_MAGIC "corral guest 1\n"
+ * "isa gp0.8" for GP 0.8 code (no such line: GP 0.7), "export PC NAME" and
+ * "import NUMBER NAME" lines. */
+#define LINK_METADATA_MAGIC    "corral guest 1\n"
+#define LINK_METADATA_ISA_GP08 "isa gp0.8\n"
+
+/* GP 0.8 has no sbrk instruction: the SDK's sbrk (`sbrk a0, a0`) becomes
+ * this host call, a0 in and a0 out, imported under this name in a .polkavm
+ * container. The host grows the heap exactly as GP 0.7's sbrk would. */
+#define LINK_SBRK_CALL 1003
+#define LINK_SBRK_NAME "corral_sbrk"
 
 #endif

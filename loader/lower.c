@@ -18,6 +18,7 @@
 static const uint8_t pvm_register[16] = {
 	ZERO_REG, 0, 1, NO_REG, NO_REG, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 };
+#define A0 7 /* where a host call takes its first argument and leaves its result */
 
 enum lower_kind {
 	LOWER_UNSUPPORTED,
@@ -555,12 +556,10 @@ static int lower_upper(struct linker *linker, size_t index, uint8_t d, size_t *c
 	return lower_load(linker, &lowerings[lo->op], d, ZERO_REG, (int64_t)value);
 }
 
-static int lower_ecalli(struct linker *linker, size_t index)
+/* ecalli of host call `number`: by number in a JAM program, by its index
+ * in the import list in a .polkavm container. */
+static int emit_host_call(struct linker *linker, size_t index, uint32_t number)
 {
-	const struct code_inst *code = &linker->code[index];
-	if (code->inst.imm < 0)
-		return link_fail_at(linker, index, "host call numbers are 0..2047");
-	uint32_t number = (uint32_t)code->inst.imm;
 	struct pvm_inst inst = make(PVM_OP_ECALLI);
 	inst.imm_x = number;
 	if (linker->options->format == LINK_FORMAT_POLKAVM) {
@@ -576,6 +575,35 @@ static int lower_ecalli(struct linker *linker, size_t index)
 		inst.imm_x = import->index;
 	}
 	return link_emit(linker, &inst, BUILDER_NO_LABEL);
+}
+
+static int lower_ecalli(struct linker *linker, size_t index)
+{
+	const struct code_inst *code = &linker->code[index];
+	if (code->inst.imm < 0)
+		return link_fail_at(linker, index, "host call numbers are 0..2047");
+	return emit_host_call(linker, index, (uint32_t)code->inst.imm);
+}
+
+/* GP 0.7 has an sbrk instruction; GP 0.8 has none, so there sbrk is a host
+ * call, which takes its argument and leaves its result in a0. */
+static int lower_sbrk(struct linker *linker, size_t index, uint8_t d, uint8_t a)
+{
+	if (a == ZERO_REG)
+		return link_fail_at(linker, index, "sbrk of x0: pass the size in a register");
+	if (linker->options->isa == PVM_ISA_GP07) {
+		struct pvm_inst sbrk = make(PVM_OP_SBRK);
+		sbrk.rd = d;
+		sbrk.ra = a;
+		return link_emit(linker, &sbrk, BUILDER_NO_LABEL);
+	}
+	if (d != A0 || a != A0)
+		return link_fail_at(linker, index,
+				    "GP 0.8 has no sbrk instruction, and the host call %u (%s) that replaces it "
+				    "takes and returns a0: only sbrk a0, a0 can be translated (the SDK's "
+				    "corral_sbrk is that), or link with --isa gp0.7",
+				    LINK_SBRK_CALL, LINK_SBRK_NAME);
+	return emit_host_call(linker, index, LINK_SBRK_CALL);
 }
 
 /* Atomics, on one hart, are a load, an op and a store, with two scratch
@@ -677,18 +705,10 @@ int lower_instruction(struct linker *linker, size_t index, size_t *consumed)
 	}
 	case LOWER_ECALLI:
 		return lower_ecalli(linker, index);
-	case LOWER_SBRK: {
+	case LOWER_SBRK:
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a))
 			return -1;
-		if (linker->options->isa != PVM_ISA_GP07)
-			return link_fail_at(linker, index, "sbrk exists only in the GP 0.7 instruction set");
-		if (a == ZERO_REG)
-			return link_fail_at(linker, index, "sbrk of x0: pass the size in a register");
-		struct pvm_inst sbrk = make(PVM_OP_SBRK);
-		sbrk.rd = d;
-		sbrk.ra = a;
-		return link_emit(linker, &sbrk, BUILDER_NO_LABEL);
-	}
+		return lower_sbrk(linker, index, d, a);
 	case LOWER_LOAD_RESERVED:
 		if (destination(linker, index, inst->rd, &d) || operand(linker, index, inst->rs1, &a))
 			return -1;

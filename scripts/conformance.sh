@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Conformance from the command line, as a user runs it: every vector folder
-# must end with "N passed, 0 failed" (N = the JSON files in it), and every JAM
-# service program must run to a host call with no panic before it.
+# must end with "N passed, 0 failed" (N = the JSON files in it), also with
+# the gas-model vectors' costs computed by the GP 0.8 model instead of read;
+# `corral gas` must agree with every block cost of the integration programs;
+# and every JAM service program must run to a host call with no panic before it.
 set -u
 corral=${1:?usage: scripts/conformance.sh path/to/corral}
 vectors=${CORRAL_VECTORS:-../shared/vectors}
@@ -18,9 +20,9 @@ check_folder() {
 	count=$(find "$folder" -name '*.json' | wc -l)
 	last=$("$corral" vectors "$@" "$folder" 2>&1 | tail -n 1)
 	if [ "$last" = "$count passed, 0 failed" ]; then
-		echo "ok   vectors $folder: $last"
+		echo "ok   vectors $* $folder: $last"
 	else
-		echo "FAIL vectors $folder: expected '$count passed, 0 failed', got '$last'"
+		echo "FAIL vectors $* $folder: expected '$count passed, 0 failed', got '$last'"
 		"$corral" vectors "$@" "$folder" 2>&1 | grep -m 10 FAIL
 		failed=1
 	fi
@@ -29,6 +31,19 @@ check_folder() {
 check_folder "$vectors/pvm/v0.4/programs"
 check_folder "$vectors/pvm/gas-model/programs"
 check_folder "$vectors/pvm/jamv1-sample"
+check_folder "$vectors/pvm/gas-model/programs" --gas-model gp08
+
+for program in "$vectors"/pvm/gas-model/integration/*.json; do
+	last=$("$corral" gas --model gp08 "$program" 2>&1 | tail -n 1)
+	case "$last" in
+	*" blocks, 0 differ")
+		echo "ok   gas $(basename "$program"): $last" ;;
+	*)
+		echo "FAIL gas $(basename "$program"): $last"
+		"$corral" gas --model gp08 "$program" 2>&1 | grep -m 10 differs
+		failed=1 ;;
+	esac
+done
 
 for service in "$vectors"/pvm/services/*.jam; do
 	out=$("$corral" run "$service" 2>&1)

@@ -17,6 +17,14 @@ struct process_result {
 /* Why guests cannot be built here (no clang-19, ld.lld-19 or SDK), or NULL. */
 const char *guest_toolchain_missing(void);
 
+/* Skips the calling Criterion test, saying why, when guests cannot be built. */
+#define REQUIRE_TOOLCHAIN()                                      \
+	do {                                                     \
+		const char *missing = guest_toolchain_missing(); \
+		if (missing)                                     \
+			cr_skip_test("%s", missing);             \
+	} while (0)
+
 /* A fresh temporary folder for one test; removed by guest_cleanup. */
 void guest_workspace(char *folder, size_t size);
 void guest_cleanup(const char *folder);

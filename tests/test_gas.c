@@ -550,3 +550,30 @@ Test(gas, a_jump_into_a_block_that_cannot_be_paid_stops_at_the_target)
 		machine_free(&m);
 	}
 }
+
+/* ---- the GP 0.8 pipeline model through the API ------------------------ */
+
+/* A divide then two adds that depend on it, then a trap: the model gives
+ * the block 62 (tests/test_gas_pipeline.c derives it from the spec); the
+ * module lists it, and running it charges exactly that. */
+Test(gas, the_gp08_model_costs_blocks_when_loading_and_charges_them)
+{
+	static const char source[] = "div_u_64 r3, r1, r2\n"
+				     "add_64 r4, r3, r3\n"
+				     "add_64 r5, r4, r4\n"
+				     "trap\n";
+	corral_module_config config;
+	corral_module_config_init(&config);
+	config.gas_model = CORRAL_GAS_GP08;
+	struct machine m;
+	machine_from_source(&m, source, &config, 1000);
+	size_t count = corral_module_block_count(m.module);
+	cr_assert_geq(count, 1);
+	corral_block_cost block = corral_module_block(m.module, 0);
+	cr_expect_eq(block.pc, 0);
+	cr_expect_eq(block.cost, 62, "the block costs %llu", (unsigned long long)block.cost);
+	cr_expect_eq(corral_module_block(m.module, count).cost, 0, "past the last block: nothing");
+	machine_run(&m);
+	assert_gas(&m, 1000 - (int64_t)block.cost);
+	machine_free(&m);
+}

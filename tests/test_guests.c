@@ -14,51 +14,60 @@
 /* Strings are held in the parameter itself: Criterion copies parameters
  * into the process that runs the test, where pointers would dangle. */
 struct guest_case {
-	char source[80];   /* one or more, separated by spaces */
-	char cc_flags[24]; /* for corral cc, besides the source */
-	char args[32];     /* shell words after the program */
-	char input[64];    /* stdin */
+	char source[80];    /* one or more, separated by spaces */
+	char cc_flags[40];  /* for corral cc, besides the source */
+	char args[32];      /* shell words after the program */
+	char input[64];     /* stdin */
+	char run_flags[16]; /* for corral run */
 };
 
 static const struct guest_case cases[] = {
-	{"guest/examples/hello.c", "", "one 'two words' three", ""},
-	{"guest/examples/sieve.c", "", "", ""},
-	{"guest/examples/sha256.c", "", "", ""},
-	{"guest/examples/interp.c", "", "", ""},
-	{"guest/examples/malloc.c", "", "", ""},
-	{"tests/guest/switch_table.c", "", "", ""},
-	{"tests/guest/function_pointers.c", "", "", ""},
-	{"tests/guest/recursion.c", "", "", ""},
-	{"tests/guest/muldiv64.c", "", "", ""},
-	{"tests/guest/memcpy_unaligned.c", "", "", ""},
-	{"tests/guest/static_data.c", "", "", ""},
-	{"tests/guest/exit_code.c", "", "", ""},
-	{"tests/guest/stdin_echo.c", "", "", "first line\nSecond Line\n\nlast, without a newline"},
-	{"tests/guest/printf_format.c", "", "", ""},
-	{"tests/guest/abort_trap.c", "", "", ""},
-	{"tests/guest/malloc_stress.c", "", "", ""},
-	{"tests/guest/string_functions.c", "", "", ""},
-	{"tests/guest/number_conversions.c", "", "", ""},
-	{"tests/guest/sort_search.c", "", "", ""},
+	{"guest/examples/hello.c", "", "one 'two words' three", "", ""},
+	{"guest/examples/sieve.c", "", "", "", ""},
+	{"guest/examples/sha256.c", "", "", "", ""},
+	{"guest/examples/interp.c", "", "", "", ""},
+	{"guest/examples/malloc.c", "", "", "", ""},
+	{"tests/guest/switch_table.c", "", "", "", ""},
+	{"tests/guest/function_pointers.c", "", "", "", ""},
+	{"tests/guest/recursion.c", "", "", "", ""},
+	{"tests/guest/muldiv64.c", "", "", "", ""},
+	{"tests/guest/memcpy_unaligned.c", "", "", "", ""},
+	{"tests/guest/static_data.c", "", "", "", ""},
+	{"tests/guest/exit_code.c", "", "", "", ""},
+	{"tests/guest/stdin_echo.c", "", "", "first line\nSecond Line\n\nlast, without a newline", ""},
+	{"tests/guest/printf_format.c", "", "", "", ""},
+	{"tests/guest/abort_trap.c", "", "", "", ""},
+	{"tests/guest/malloc_stress.c", "", "", "", ""},
+	{"tests/guest/string_functions.c", "", "", "", ""},
+	{"tests/guest/number_conversions.c", "", "", "", ""},
+	{"tests/guest/sort_search.c", "", "", "", ""},
 	/* The A extension: amo*, lr/sc, lowered to loads and stores. */
-	{"tests/guest/atomics.c", "", "", ""},
+	{"tests/guest/atomics.c", "", "", "", ""},
 	/* Switch tables as label differences (R_RISCV_ADD32/SUB32 pairs). */
-	{"tests/guest/switch_table.c", "-fPIE", "", ""},
-	{"tests/guest/function_pointers.c", "-fPIE", "", ""},
+	{"tests/guest/switch_table.c", "-fPIE", "", "", ""},
+	{"tests/guest/function_pointers.c", "-fPIE", "", "", ""},
 	/* Absolute addresses built by lui + addi (R_RISCV_HI20/LO12). */
-	{"tests/guest/switch_table.c", "-mcmodel=medlow", "", ""},
-	{"tests/guest/static_data.c", "-mcmodel=medlow", "", ""},
-	{"tests/guest/function_pointers.c", "-mcmodel=medlow", "", ""},
+	{"tests/guest/switch_table.c", "-mcmodel=medlow", "", "", ""},
+	{"tests/guest/static_data.c", "-mcmodel=medlow", "", "", ""},
+	{"tests/guest/function_pointers.c", "-mcmodel=medlow", "", "", ""},
 	/* Debug information: relocations in sections the program does not keep. */
-	{"guest/examples/sieve.c", "-g", "", ""},
+	{"guest/examples/sieve.c", "-g", "", "", ""},
 	/* Other optimisation levels make other code. */
-	{"guest/examples/interp.c", "-O0", "", ""},
-	{"tests/guest/muldiv64.c", "-Os", "", ""},
+	{"guest/examples/interp.c", "-O0", "", "", ""},
+	{"tests/guest/muldiv64.c", "-Os", "", "", ""},
 	/* Two translation units. */
-	{"tests/guest/multi/main.c tests/guest/multi/util.c", "", "alpha beta gamma delta", ""},
+	{"tests/guest/multi/main.c tests/guest/multi/util.c", "", "alpha beta gamma delta", "", ""},
 	/* The .polkavm container: host calls by import name. */
-	{"guest/examples/hello.c", "--format polkavm", "a b", ""},
-	{"guest/examples/sha256.c", "--format polkavm", "", ""},
+	{"guest/examples/hello.c", "--format polkavm", "a b", "", ""},
+	{"guest/examples/sha256.c", "--format polkavm", "", "", ""},
+	/* GP 0.8 (JamV1) numbering: sbrk is host call 1003. A JAM program cannot
+	 * say its numbering to corral run; a .polkavm container's version does. */
+	{"guest/examples/hello.c", "--isa gp0.8", "x 'y z'", "", "--isa gp0.8"},
+	{"guest/examples/sha256.c", "--isa gp0.8", "", "", "--isa gp0.8"},
+	{"guest/examples/malloc.c", "--isa gp0.8", "", "", "--isa gp0.8"},
+	{"tests/guest/malloc_stress.c", "--isa gp0.8", "", "", "--isa gp0.8"},
+	{"guest/examples/malloc.c", "--isa gp0.8 --format polkavm", "", "", ""},
+	{"guest/examples/hello.c", "--isa gp0.8 --format polkavm", "a b", "", ""},
 };
 
 ParameterizedTestParameters(guests, same_as_native)
@@ -104,8 +113,8 @@ ParameterizedTest(const struct guest_case *test, guests, same_as_native, .timeou
 
 	snprintf(command, sizeof command, "cd '%s/native' && ./prog %s", folder, test->args);
 	guest_shell(folder, command, test->input, &native);
-	snprintf(command, sizeof command, "cd '%s/guest' && '%s/%s' run ./prog %s", folder, root, guest_corral(),
-		 test->args);
+	snprintf(command, sizeof command, "cd '%s/guest' && '%s/%s' run %s ./prog %s", folder, root, guest_corral(),
+		 test->run_flags, test->args);
 	guest_shell(folder, command, test->input, &guest);
 
 	cr_expect_eq(guest.status, native.status, "%s %s: exit status %d as a guest, %d natively (stderr: %s)",
@@ -116,5 +125,73 @@ ParameterizedTest(const struct guest_case *test, guests, same_as_native, .timeou
 		  test->source, test->cc_flags, native.length, native.output, guest.length, guest.output);
 	guest_result_free(&native);
 	guest_result_free(&guest);
+	guest_cleanup(folder);
+}
+
+/* GP 0.8's sbrk is a host call, which must answer as GP 0.7's sbrk
+ * instruction does: at the start, page boundaries, requests too large or
+ * wrapping round, and growing until the heap reaches the stack's guard. */
+static const char sbrk_program[] =
+	"#include <corral_guest.h>\n"
+	"#include <stdio.h>\n"
+	"static unsigned long grow(unsigned long n) { return (unsigned long)corral_sbrk(n); }\n"
+	"int main(void)\n"
+	"{\n"
+	"	unsigned long start = grow(0), steps = 0;\n"
+	"	printf(\"start %lx\\n\", start);\n"
+	"	printf(\"one %lx\\n\", grow(1) - start);\n"
+	"	printf(\"rest of the page %lx\\n\", grow(4095) - start);\n"
+	"	printf(\"page %lx\\n\", grow(4096) - start);\n"
+	"	printf(\"huge %lx\\n\", grow(1ul << 40));\n"
+	"	printf(\"wraps %lx\\n\", grow(-1ul));\n"
+	"	printf(\"after the failures %lx\\n\", grow(0) - start);\n"
+	"	volatile unsigned char *fresh = (unsigned char *)grow(5000);\n"
+	"	printf(\"fresh %d %d\\n\", fresh[0], fresh[4999]);\n"
+	"	fresh[4999] = 9;\n"
+	"	for (unsigned long step = 1ul << 24; step; step >>= 4)\n"
+	"		while (grow(step))\n"
+	"			steps++;\n"
+	"	unsigned long end = grow(0);\n"
+	"	volatile unsigned char *last = (unsigned char *)(end - 1);\n"
+	"	printf(\"end %lx after %lu steps; last byte %d\\n\", end, steps, *last);\n"
+	"	*last = 7;\n"
+	"	printf(\"written %d; one more %lx; still %lx\\n\", *last, grow(1), grow(0));\n"
+	"	return fresh[4999];\n"
+	"}\n";
+
+Test(guests, gp08_sbrk_answers_as_the_instruction, .timeout = 180)
+{
+	const char *missing = guest_toolchain_missing();
+	if (missing)
+		cr_skip_test("%s", missing);
+	static const char *const formats[] = {"jam", "polkavm"};
+	char folder[PATH_MAX], root[PATH_MAX], path[PATH_MAX + 16], command[8 * PATH_MAX];
+	cr_assert_not_null(getcwd(root, sizeof root));
+	guest_workspace(folder, sizeof folder);
+	snprintf(path, sizeof path, "%s/sbrk.c", folder);
+	FILE *file = fopen(path, "w");
+	cr_assert_not_null(file);
+	fputs(sbrk_program, file);
+	fclose(file);
+	for (size_t f = 0; f < 2; f++) {
+		struct process_result runs[2];
+		for (int gp08 = 0; gp08 < 2; gp08++) {
+			const char *isa = gp08 ? "gp0.8" : "gp0.7";
+			snprintf(command, sizeof command,
+				 "'%s/%s' cc --isa %s --format %s '%s/sbrk.c' -o '%s/prog' && '%s/%s' run --isa %s "
+				 "'%s/prog'",
+				 root, guest_corral(), isa, formats[f], folder, folder, root, guest_corral(), isa,
+				 folder);
+			guest_shell(folder, command, NULL, &runs[gp08]);
+			cr_expect_eq(runs[gp08].status, 9, "%s %s: exit status %d (stderr: %s)", isa, formats[f],
+				     runs[gp08].status, runs[gp08].errors);
+		}
+		cr_expect_str_eq(runs[1].output, runs[0].output, "%s: GP 0.8 (first) and GP 0.7 differ", formats[f]);
+		cr_expect(strstr(runs[1].output, "huge 0\nwraps 0\n") && strstr(runs[1].output, "fresh 0 0\n") &&
+				  strstr(runs[1].output, "last byte 0\nwritten 7; one more 0;"),
+			  "%s: %s", formats[f], runs[1].output);
+		guest_result_free(&runs[0]);
+		guest_result_free(&runs[1]);
+	}
 	guest_cleanup(folder);
 }

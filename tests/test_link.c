@@ -13,13 +13,6 @@
 #include "loader/link.h"
 #include "tests/guest_run.h"
 
-#define REQUIRE_TOOLCHAIN()                                      \
-	do {                                                     \
-		const char *missing = guest_toolchain_missing(); \
-		if (missing)                                     \
-			cr_skip_test("%s", missing);             \
-	} while (0)
-
 static const char *build_folder(void)
 {
 	const char *build = getenv("CORRAL_BUILD");
@@ -79,15 +72,22 @@ static void expect_refused(const uint8_t *elf, size_t length, const char *const 
 	cr_expect_null(strchr(error.message, '\n'), "one line: '%s'", error.message);
 }
 
-static uint8_t *link_ok(const uint8_t *elf, size_t length, enum link_format format, size_t *output_length)
+static uint8_t *link_isa(const uint8_t *elf, size_t length, enum link_format format, enum pvm_isa isa,
+			 size_t *output_length)
 {
 	struct link_options options;
 	link_options_init(&options);
 	options.format = format;
+	options.isa = isa;
 	uint8_t *output;
 	struct pvm_error error;
 	cr_assert_eq(loader_link(elf, length, &options, &output, output_length, NULL, &error), 0, "%s", error.message);
 	return output;
+}
+
+static uint8_t *link_ok(const uint8_t *elf, size_t length, enum link_format format, size_t *output_length)
+{
+	return link_isa(elf, length, format, PVM_ISA_GP07, output_length);
 }
 
 #define MAIN "int main(void) { return 0; }\n"
@@ -195,36 +195,71 @@ Test(link, refuses_x0_as_a_destination_except_nops)
 	free(elf);
 }
 
+/* In either numbering; the code must decode cleanly with the one it was
+ * linked for (which a JAM program's reader must be told; a .polkavm
+ * container's version says it). */
 Test(link, output_is_deterministic_and_loads)
 {
 	REQUIRE_TOOLCHAIN();
 	size_t length, first_length, second_length;
-	uint8_t *elf =
-		build_elf("#include <stdio.h>\nint main(void) { puts(\"same\"); return 0; }\n", "", true, &length);
-	for (int format = LINK_FORMAT_JAM; format <= LINK_FORMAT_POLKAVM; format++) {
-		uint8_t *first = link_ok(elf, length, format, &first_length);
-		uint8_t *second = link_ok(elf, length, format, &second_length);
-		cr_assert_eq(first_length, second_length);
-		cr_assert_eq(memcmp(first, second, first_length), 0, "two links differ");
-		corral_engine *engine;
-		corral_module *module;
-		corral_module_config config;
-		corral_error error;
-		corral_module_config_init(&config);
-		cr_assert_eq(corral_engine_new(NULL, &engine, &error), CORRAL_OK);
-		cr_assert_eq(corral_module_new(engine, first, first_length, "linked", &config, &module, &error),
-			     CORRAL_OK, "%s", error.message);
-		corral_module_info info;
-		corral_module_get_info(module, &info);
-		cr_expect_eq(info.format, format == LINK_FORMAT_JAM ? CORRAL_FORMAT_JAM : CORRAL_FORMAT_POLKAVM);
-		cr_expect_eq(info.bad_static_targets, 0, "every jump lands on a block start");
-		cr_expect_eq(info.bad_jump_entries, 0, "every jump-table entry lands on a block start");
-		corral_module_free(module);
-		corral_engine_free(engine);
-		free(first);
-		free(second);
-	}
+	uint8_t *elf = build_elf("#include <stdio.h>\n#include <stdlib.h>\nint main(void) { char *p = malloc(9); "
+				 "puts(p ? \"same\" : \"none\"); return 0; }\n",
+				 "", true, &length);
+	for (int format = LINK_FORMAT_JAM; format <= LINK_FORMAT_POLKAVM; format++)
+		for (enum pvm_isa isa = PVM_ISA_GP07; isa <= PVM_ISA_GP08; isa++) {
+			uint8_t *first = link_isa(elf, length, format, isa, &first_length);
+			uint8_t *second = link_isa(elf, length, format, isa, &second_length);
+			cr_assert_eq(first_length, second_length);
+			cr_assert_eq(memcmp(first, second, first_length), 0, "two links differ");
+			corral_engine *engine;
+			corral_module *module;
+			corral_module_config config;
+			corral_error error;
+			corral_module_config_init(&config);
+			config.isa = isa == PVM_ISA_GP08 ? CORRAL_ISA_GP08 : CORRAL_ISA_GP07;
+			cr_assert_eq(corral_engine_new(NULL, &engine, &error), CORRAL_OK);
+			cr_assert_eq(corral_module_new(engine, first, first_length, "linked", &config, &module, &error),
+				     CORRAL_OK, "%s", error.message);
+			corral_module_info info;
+			corral_module_get_info(module, &info);
+			cr_expect_eq(info.format,
+				     format == LINK_FORMAT_JAM ? CORRAL_FORMAT_JAM : CORRAL_FORMAT_POLKAVM);
+			cr_expect_eq(info.isa, config.isa);
+			cr_expect_eq(info.bad_static_targets, 0, "every jump lands on a block start");
+			cr_expect_eq(info.bad_jump_entries, 0, "every jump-table entry lands on a block start");
+			corral_module_free(module);
+			corral_engine_free(engine);
+			free(first);
+			free(second);
+		}
 	free(elf);
+}
+
+/* The option and the library refuse what is neither numbering. */
+Test(link, isa_is_gp07_or_gp08)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint8_t *elf = build_elf(MAIN, "", true, &length);
+	struct link_options options;
+	link_options_init(&options);
+	options.isa = (enum pvm_isa)7;
+	uint8_t *output = NULL;
+	size_t output_length;
+	struct pvm_error error = {0};
+	cr_expect_eq(loader_link(elf, length, &options, &output, &output_length, NULL, &error), -1);
+	cr_expect(strstr(error.message, "GP 0.7 or GP 0.8"), "'%s'", error.message);
+	free(elf);
+
+	char folder[PATH_MAX], command[6 * PATH_MAX];
+	guest_workspace(folder, sizeof folder);
+	snprintf(command, sizeof command, "'%s' link in.elf -o out --isa gp0.9", guest_corral());
+	struct process_result result;
+	guest_shell(folder, command, NULL, &result);
+	cr_expect_eq(result.status, 2, "a usage error");
+	cr_expect(strstr(result.errors, "--isa takes gp0.7 or gp0.8"), "stderr: %s", result.errors);
+	guest_result_free(&result);
+	guest_cleanup(folder);
 }
 
 Test(link, dead_code_and_data_are_dropped)

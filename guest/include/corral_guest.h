@@ -8,6 +8,10 @@
  *   .insn i 0x0b, 0, x0, x0, N    host call N (0 <= N <= 2047)   -> PVM `ecalli N`
  *   .insn i 0x0b, 1, rd, rs, 0    grow the heap by rs bytes       -> PVM `sbrk rd, rs`
  *
+ * GP 0.8 (`--isa gp0.8`) has no sbrk instruction: there `sbrk a0, a0` becomes host call
+ * 1003 (`ecalli 1003`, or the import `corral_sbrk` in a .polkavm container), which the host
+ * answers exactly as the instruction would; sbrk in other registers cannot be translated.
+ *
  * A host call follows the RISC-V C calling convention: arguments in a0..a5, the result in
  * a0. So a host function with up to six integer or pointer arguments is declared with
  * CORRAL_IMPORT and called like any C function.
@@ -30,6 +34,7 @@
  *   1000  exit(code)               end the program with this exit status; does not return
  *   1001  write(fd, buf, len)      write to fd 1 (stdout) or 2 (stderr); bytes written or -1
  *   1002  read(fd, buf, len)       read from fd 0 (stdin); bytes read, 0 at end of input, -1
+ *   1003  sbrk(increment)          GP 0.8 only, made by the translator from corral_sbrk below
  */
 #ifndef CORRAL_GUEST_H
 #define CORRAL_GUEST_H
@@ -71,6 +76,7 @@
 #define CORRAL_HOST_EXIT  1000
 #define CORRAL_HOST_WRITE 1001
 #define CORRAL_HOST_READ  1002
+#define CORRAL_HOST_SBRK  1003 /* not declared here: the translator makes it from corral_sbrk */
 
 CORRAL_IMPORT(1000, void, corral_host_exit, int code)
 CORRAL_IMPORT(1001, long, corral_write, int fd, const void *buf, unsigned long len)

@@ -3,8 +3,9 @@
  * tests/fuzz/differential.h runs it every way corral can and compares the
  * whole state (interrupts, pc, registers, gas, memory).
  *
- * Input: one byte picking the numbering (low bit) and the gas budget
- * (the rest: tight budgets end loops at every block), then the recipe.
+ * Input: one byte picking the numbering (bit 0), the gas model (bit 1:
+ * naive or the GP 0.8 pipeline model) and the gas budget (the rest: tight
+ * budgets end loops at every block), then the recipe.
  *
  * Checks: the generator's program is accepted (a refusal is a bug in the
  * generator, the builder or the validator), and everything differential.h
@@ -41,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	corral_module_config_init(&config);
 	config.isa = program.isa == PVM_ISA_GP08 ? CORRAL_ISA_GP08 : CORRAL_ISA_GP07;
 	config.format = CORRAL_FORMAT_BLOB;
+	config.gas_model = data[0] & 2 ? CORRAL_GAS_GP08 : CORRAL_GAS_NAIVE;
 	corral_module *module;
 	if (corral_module_new(engine, blob, length, "generated", &config, &module, &error))
 		failed("a generated program is refused: %s", error.message);
@@ -49,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (info.bad_static_targets)
 		failed("a generated program has %u jumps to no block start", info.bad_static_targets);
 	/* The budget: from a few blocks' worth to enough for long loops. */
-	int64_t gas = 1 + (int64_t)(data[0] >> 1) * (data[0] >> 1);
+	int64_t gas = 1 + (int64_t)(data[0] >> 2) * (data[0] >> 2) * (data[0] & 2 ? 8 : 1);
 	differential_check_with_gas(module, 0, true, gas);
 	corral_module_free(module);
 	free(blob);
