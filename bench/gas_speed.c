@@ -35,18 +35,10 @@ static void load_vector(struct gas_vector *vector, const char *path, const char 
 		bench_fail("%s: %s", path, error);
 	free(text);
 	const struct json_value *array = json_get(&vector->root, "program");
-	if (!array || array->type != JSON_ARRAY)
-		bench_fail("%s: no \"program\" array", path);
-	vector->bytes = malloc(array->count + 1);
-	if (!vector->bytes)
-		bench_fail("%s: no memory for its %zu program bytes", path, array->count);
-	for (size_t i = 0; i < array->count; i++) {
-		uint64_t byte;
-		if (!json_to_u64(&array->items[i], &byte) || byte > 255)
-			bench_fail("%s: program[%zu] is not a byte", path, i);
-		vector->bytes[i] = (uint8_t)byte;
-	}
-	if (pvm_program_init(&vector->program, vector->bytes, array->count, PVM_ISA_GP07, &libc_allocator, &problem))
+	size_t bytes_length, bad;
+	if (!json_to_bytes(array, &vector->bytes, &bytes_length, &bad))
+		bench_fail("%s: \"program\" is not an array of bytes (item %zu)", path, bad);
+	if (pvm_program_init(&vector->program, vector->bytes, bytes_length, PVM_ISA_GP07, &libc_allocator, &problem))
 		bench_fail("%s: %s", path, problem.message);
 }
 

@@ -45,21 +45,21 @@ static bool looks_like_json(const uint8_t *bytes, size_t length)
 	return false;
 }
 
-static const corral_block_cost *find_block(const corral_module *module, uint32_t pc)
+/* The block that starts at pc, by binary search over the module's blocks. */
+static bool find_block(const corral_module *module, uint32_t pc, corral_block_cost *block)
 {
-	static corral_block_cost found;
 	size_t low = 0, high = corral_module_block_count(module);
 	while (low < high) {
 		size_t middle = low + (high - low) / 2;
-		found = corral_module_block(module, middle);
-		if (found.pc < pc)
+		*block = corral_module_block(module, middle);
+		if (block->pc == pc)
+			return true;
+		if (block->pc < pc)
 			low = middle + 1;
-		else if (found.pc > pc)
-			high = middle;
 		else
-			return &found;
+			high = middle;
 	}
-	return NULL;
+	return false;
 }
 
 /* Every block's cost; then, against the vector's, the ones that differ. */
@@ -78,13 +78,14 @@ static int report(const corral_module *module, const struct cli_vector_program *
 	size_t differ = 0;
 	for (size_t i = 0; i < vector->cost_count; i++) {
 		const corral_block_cost *want = &vector->costs[i];
-		const corral_block_cost *got = find_block(module, want->pc);
-		if (!got)
+		corral_block_cost got;
+		bool found = find_block(module, want->pc, &got);
+		if (!found)
 			printf("differs: pc %u: the vector costs a block there, but no block starts there\n", want->pc);
-		else if (got->cost != want->cost)
+		else if (got.cost != want->cost)
 			printf("differs: pc %u: computed %" PRIu64 ", the vector says %" PRIu64 "\n", want->pc,
-			       got->cost, want->cost);
-		differ += !got || got->cost != want->cost;
+			       got.cost, want->cost);
+		differ += !found || got.cost != want->cost;
 	}
 	printf("%zu blocks, %zu differ\n", vector->cost_count, differ);
 	return differ ? 3 : 0;

@@ -77,21 +77,14 @@ static bool get_bytes(struct vector_run *run, const struct json_value *object, c
 		      size_t *length)
 {
 	const struct json_value *array = json_get(object, key);
-	if (!array || array->type != JSON_ARRAY)
+	size_t bad;
+	if (json_to_bytes(array, bytes, length, &bad))
+		return true;
+	if (bad == SIZE_MAX)
 		return failf(run, "line %u: \"%s\" should be an array of bytes", object->line, key);
-	*bytes = malloc(array->count + 1);
-	if (!*bytes)
+	if (bad == array->count)
 		return failf(run, "out of memory");
-	for (size_t i = 0; i < array->count; i++) {
-		uint64_t byte;
-		if (!json_to_u64(&array->items[i], &byte) || byte > 255) {
-			free(*bytes);
-			return failf(run, "line %u: \"%s\"[%zu] is not a byte", array->items[i].line, key, i);
-		}
-		(*bytes)[i] = (uint8_t)byte;
-	}
-	*length = array->count;
-	return true;
+	return failf(run, "line %u: \"%s\"[%zu] is not a byte", array->items[bad].line, key, bad);
 }
 
 static bool load_costs(struct vector_run *run, const struct json_value *costs, corral_block_cost **table, size_t *count)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "cli/guest_host.h"
-#include "loader/container.h"
 #include "loader/link.h"
 
 /* The numbers guest/include/corral_guest.h gives the host calls. */
@@ -162,66 +161,6 @@ static int64_t guest_read(corral_instance *instance, uint64_t fd, uint64_t addre
 	return got;
 }
 
-/* The heap GP 0.8 guests grow through host call LINK_SBRK_CALL, as GP 0.7's
- * sbrk instruction grows it (core/memory.c): from the end of the initial
- * heap up to one zone short of the stack (loader_standard_layout). */
-struct guest_heap {
-	uint32_t top;
-	uint32_t end;
-};
-
-static uint64_t round_up(uint64_t value, uint64_t unit)
-{
-	return (value + unit - 1) / unit * unit;
-}
-
-/* Where the module's standard layout puts the heap. */
-static struct guest_heap guest_heap_init(const corral_module *module)
-{
-	corral_module_info info;
-	corral_module_get_info(module, &info);
-	struct loader_program program = {
-		.format = info.format,
-		.ro_length = info.ro_data_length,
-		.ro_size = info.ro_data_size,
-		.rw_length = info.rw_data_length,
-		.heap_pages = info.heap_pages,
-		.stack_size = info.stack_size,
-	};
-	struct loader_layout layout;
-	struct pvm_error problem;
-	/* A raw blob has no memory layout: its sbrk always fails. */
-	if ((info.format != CORRAL_FORMAT_JAM && info.format != CORRAL_FORMAT_POLKAVM) ||
-	    loader_standard_layout(&program, NULL, 0, &layout, &problem))
-		return (struct guest_heap){0, 0};
-	return (struct guest_heap){layout.heap_top, layout.heap_end};
-}
-
-/* The old top, having grown the heap by `amount` bytes (mapped, zeroed);
- * the top for 0; 0, changing nothing, when the heap cannot grow. */
-static uint64_t guest_sbrk(corral_instance *instance, struct guest_heap *heap, uint64_t amount)
-{
-	uint32_t start = heap->top;
-	if (amount == 0)
-		return start;
-	if (start > heap->end || amount > (uint64_t)heap->end - start)
-		return 0;
-	uint64_t end = start + amount;
-	/* The page the old top lies in is the heap's already, unless it has
-	 * been unmapped since: then it is mapped again. */
-	uint64_t first = start / CORRAL_PAGE_SIZE, last = round_up(end, CORRAL_PAGE_SIZE) / CORRAL_PAGE_SIZE;
-	if (start % CORRAL_PAGE_SIZE && corral_instance_page_access(instance, start) == CORRAL_PAGE_WRITE)
-		first++;
-	for (uint64_t page = first; page < last; page++)
-		if (corral_instance_page_access(instance, (uint32_t)(page * CORRAL_PAGE_SIZE)) != CORRAL_PAGE_NONE)
-			return 0;
-	if (last > first && corral_instance_map(instance, (uint32_t)(first * CORRAL_PAGE_SIZE),
-						(last - first) * CORRAL_PAGE_SIZE, CORRAL_PAGE_WRITE, NULL))
-		return 0;
-	heap->top = (uint32_t)end;
-	return start;
-}
-
 static const char *stop_reason(corral_interrupt interrupt, char *buffer, size_t size)
 {
 	switch (interrupt.kind) {
@@ -245,7 +184,6 @@ static const char *stop_reason(corral_interrupt interrupt, char *buffer, size_t 
 int guest_host_run(corral_instance *instance, const corral_module *module, const char *path)
 {
 	char reason[160];
-	struct guest_heap heap = guest_heap_init(module);
 	for (;;) {
 		corral_interrupt interrupt = corral_instance_run(instance);
 		switch (interrupt.kind) {
@@ -285,7 +223,7 @@ int guest_host_run(corral_instance *instance, const corral_module *module, const
 			result = guest_read(instance, a0, a1, a2);
 			break;
 		case GUEST_SBRK:
-			result = (int64_t)guest_sbrk(instance, &heap, a0);
+			result = (int64_t)corral_instance_sbrk(instance, a0);
 			break;
 		}
 		corral_instance_set_reg(instance, 7, (uint64_t)result);

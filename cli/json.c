@@ -443,6 +443,31 @@ bool json_to_u64(const struct json_value *value, uint64_t *out)
 	return true;
 }
 
+bool json_to_bytes(const struct json_value *value, uint8_t **bytes, size_t *length, size_t *bad)
+{
+	if (!value || value->type != JSON_ARRAY) {
+		*bad = SIZE_MAX;
+		return false;
+	}
+	uint8_t *buffer = malloc(value->count + 1);
+	if (!buffer) {
+		*bad = value->count;
+		return false;
+	}
+	for (size_t i = 0; i < value->count; i++) {
+		uint64_t byte;
+		if (!json_to_u64(&value->items[i], &byte) || byte > 255) {
+			free(buffer);
+			*bad = i;
+			return false;
+		}
+		buffer[i] = (uint8_t)byte;
+	}
+	*bytes = buffer;
+	*length = value->count;
+	return true;
+}
+
 bool json_to_i64(const struct json_value *value, int64_t *out)
 {
 	if (!value || value->type != JSON_NUMBER || !value->integer || value->overflow)

@@ -44,4 +44,11 @@ bool json_to_u64(const struct json_value *value, uint64_t *out);
 bool json_to_i64(const struct json_value *value, int64_t *out);
 const char *json_type_name(enum json_type type);
 
+/* An array of byte values (0..255), as the vectors hold programs and
+ * memory, into a malloc'd buffer (one byte longer than needed, so it may be
+ * empty). On failure returns false with nothing allocated and *bad set to
+ * the index of the first item that is not a byte, SIZE_MAX when `value` is
+ * not an array, or the array's length when there is no memory. */
+bool json_to_bytes(const struct json_value *value, uint8_t **bytes, size_t *length, size_t *bad);
+
 #endif

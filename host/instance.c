@@ -140,6 +140,11 @@ corral_result corral_instance_map(corral_instance *instance, uint32_t address, u
 	return host_memory_set_access(&instance->memory, address, length, access, error);
 }
 
+uint64_t corral_instance_sbrk(corral_instance *instance, uint64_t amount)
+{
+	return pvm_memory_sbrk(&instance->memory.core, amount);
+}
+
 corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address)
 {
 	return (corral_page_access)instance->memory.core.access[address >> PVM_PAGE_SHIFT];

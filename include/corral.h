@@ -219,6 +219,13 @@ corral_result corral_instance_map(corral_instance *instance, uint32_t address, u
 				  corral_page_access access, corral_error *error);
 corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address);
 
+/* Grows the heap as the GP 0.7 sbrk instruction does, for hosts that give
+ * GP 0.8 code (which has no sbrk) the same heap through a host call:
+ * returns the old top and maps the pages the next `amount` bytes need
+ * (zeroed, read-write); the top for 0; 0, changing nothing, when the heap
+ * cannot grow that far. */
+uint64_t corral_instance_sbrk(corral_instance *instance, uint64_t amount);
+
 /* The embedder's view of guest memory: any mapped page can be read and
  * written (read-only pages included); an unmapped one is CORRAL_ERROR_ACCESS. */
 corral_result corral_instance_read(const corral_instance *instance, uint32_t address, void *buffer, size_t length,

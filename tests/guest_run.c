@@ -1,4 +1,5 @@
 #include "tests/guest_run.h"
+#include "tests/support.h"
 
 #include <criterion/criterion.h>
 #include <limits.h>
@@ -56,21 +57,11 @@ void guest_cleanup(const char *folder)
 	cr_expect_eq(system(command), 0);
 }
 
+/* A whole file, NUL-terminated (support_read_file leaves room for it). */
 static char *slurp(const char *path, size_t *length)
 {
-	FILE *file = fopen(path, "rb");
-	cr_assert_not_null(file, "cannot read %s", path);
-	size_t capacity = 4096, used = 0;
-	char *data = malloc(capacity);
-	for (size_t n; (n = fread(data + used, 1, capacity - used - 1, file)) > 0;) {
-		used += n;
-		if (capacity - used < 2)
-			data = realloc(data, capacity *= 2);
-		cr_assert_not_null(data);
-	}
-	fclose(file);
-	data[used] = 0;
-	*length = used;
+	char *data = (char *)support_read_file(path, length);
+	data[*length] = 0;
 	return data;
 }
 

@@ -53,16 +53,10 @@ static void vector_open(struct vector_file *file, const char *path)
 	cr_assert_eq(json_parse(text, text_length, &file->root, error, sizeof error), 0, "%s: %s", path, error);
 	free(text);
 	const struct json_value *array = json_get(&file->root, "program");
-	cr_assert(array && array->type == JSON_ARRAY, "%s: no \"program\" array", path);
-	file->bytes = malloc(array->count + 1);
-	cr_assert_not_null(file->bytes);
-	for (size_t i = 0; i < array->count; i++) {
-		uint64_t byte;
-		cr_assert(json_to_u64(&array->items[i], &byte) && byte < 256, "%s: program[%zu] is not a byte", path,
-			  i);
-		file->bytes[i] = (uint8_t)byte;
-	}
-	program_from_bytes(&file->program, file->bytes, array->count, path);
+	size_t length, bad;
+	cr_assert(json_to_bytes(array, &file->bytes, &length, &bad),
+		  "%s: \"program\" is not an array of bytes (item %zu)", path, bad);
+	program_from_bytes(&file->program, file->bytes, length, path);
 }
 
 static void vector_close(struct vector_file *file)

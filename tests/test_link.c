@@ -12,6 +12,7 @@
 #include "loader/elf.h"
 #include "loader/link.h"
 #include "tests/guest_run.h"
+#include "tests/support.h"
 
 static const char *build_folder(void)
 {
@@ -44,14 +45,7 @@ static uint8_t *build_elf(const char *source, const char *flags, bool link, size
 	cr_assert_eq(result.status, 0, "building the test ELF failed: %s", result.errors);
 	guest_result_free(&result);
 	snprintf(path, sizeof path, "%s/test.%s", folder, link ? "elf" : "o");
-	file = fopen(path, "rb");
-	cr_assert_not_null(file);
-	fseek(file, 0, SEEK_END);
-	*length = (size_t)ftell(file);
-	rewind(file);
-	uint8_t *bytes = malloc(*length);
-	cr_assert_eq(fread(bytes, 1, *length, file), *length);
-	fclose(file);
+	uint8_t *bytes = support_read_file(path, length);
 	guest_cleanup(folder);
 	return bytes;
 }

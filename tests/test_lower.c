@@ -17,6 +17,7 @@
 #include "corral.h"
 #include "loader/link.h"
 #include "tests/guest_run.h"
+#include "tests/support.h"
 
 struct lower_case {
 	char name[24];
@@ -116,14 +117,7 @@ static uint8_t *assemble(const char *name, const char *assembly, size_t *length)
 	guest_result_free(&result);
 
 	snprintf(path, sizeof path, "%s/case.elf", folder);
-	file = fopen(path, "rb");
-	cr_assert_not_null(file);
-	fseek(file, 0, SEEK_END);
-	*length = (size_t)ftell(file);
-	rewind(file);
-	uint8_t *elf = malloc(*length);
-	cr_assert_eq(fread(elf, 1, *length, file), *length);
-	fclose(file);
+	uint8_t *elf = support_read_file(path, length);
 	guest_cleanup(folder);
 	return elf;
 }

@@ -32,16 +32,9 @@ static bool json_program(const char *path, uint8_t **bytes, size_t *length)
 		json_free(&root);
 		return false;
 	}
-	cr_assert_eq(program->type, JSON_ARRAY, "%s: \"program\" is not an array", path);
-	*bytes = malloc(program->count + 1);
-	cr_assert_not_null(*bytes);
-	for (size_t i = 0; i < program->count; i++) {
-		uint64_t byte;
-		cr_assert(json_to_u64(&program->items[i], &byte) && byte < 256, "%s: program[%zu] is not a byte", path,
-			  i);
-		(*bytes)[i] = (uint8_t)byte;
-	}
-	*length = program->count;
+	size_t bad;
+	cr_assert(json_to_bytes(program, bytes, length, &bad), "%s: \"program\" is not an array of bytes (item %zu)",
+		  path, bad);
 	json_free(&root);
 	return true;
 }
