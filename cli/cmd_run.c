@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/guest_host.h"
+#include "loader/container.h"
 
 static const char *const register_names[CORRAL_REGISTER_COUNT] = {
 	"ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
@@ -248,21 +249,16 @@ int cmd_run(int argc, char **argv)
 	corral_instance_config_init(&config);
 	config.gas = options.gas;
 
+	/* A guest linked for GP 0.8 says so in its metadata; --isa still wins. */
+	struct loader_program container;
+	struct pvm_error problem;
+	if (!options.isa_given && !loader_parse(bytes, length, options.module.format, &container, &problem) &&
+	    container.has_metadata)
+		guest_metadata_isa(container.metadata, container.metadata_length, &options.module.isa);
 	if (corral_engine_new(NULL, &engine, &error) ||
 	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
 		status = cli_error("%s", error.message);
 		goto done;
-	}
-	/* A guest linked for GP 0.8 says so in its metadata; --isa still wins. */
-	corral_isa linked_isa;
-	if (!options.isa_given && guest_host_isa(module, &linked_isa) && linked_isa != options.module.isa) {
-		corral_module_free(module);
-		module = NULL;
-		options.module.isa = linked_isa;
-		if (corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
-			status = cli_error("%s", error.message);
-			goto done;
-		}
 	}
 	bool guest = options.host == HOST_GUEST || (options.host == HOST_AUTO && guest_host_detect(module));
 	if (guest && !options.arguments && guest_arguments(&options)) {

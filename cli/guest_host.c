@@ -35,12 +35,17 @@ static const struct {
 #define GUEST_CALL_COUNT (sizeof guest_calls / sizeof guest_calls[0])
 #define CHUNK            65536
 
+static bool is_guest_metadata(const uint8_t *metadata, size_t length)
+{
+	size_t magic = strlen(LINK_METADATA_MAGIC);
+	return metadata && length >= magic && !memcmp(metadata, LINK_METADATA_MAGIC, magic);
+}
+
 static bool has_guest_metadata(const corral_module *module)
 {
 	size_t length;
 	const uint8_t *metadata = corral_module_metadata(module, &length);
-	size_t magic = strlen(LINK_METADATA_MAGIC);
-	return metadata && length >= magic && !memcmp(metadata, LINK_METADATA_MAGIC, magic);
+	return is_guest_metadata(metadata, length);
 }
 
 bool guest_host_detect(const corral_module *module)
@@ -54,11 +59,10 @@ bool guest_host_detect(const corral_module *module)
 	return false;
 }
 
-bool guest_host_isa(const corral_module *module, corral_isa *isa)
+bool guest_metadata_isa(const uint8_t *metadata, size_t length, corral_isa *isa)
 {
-	size_t length, magic = strlen(LINK_METADATA_MAGIC), line = strlen(LINK_METADATA_ISA_GP08);
-	const uint8_t *metadata = corral_module_metadata(module, &length);
-	if (!has_guest_metadata(module))
+	size_t magic = strlen(LINK_METADATA_MAGIC), line = strlen(LINK_METADATA_ISA_GP08);
+	if (!is_guest_metadata(metadata, length))
 		return false;
 	*isa = length >= magic + line && !memcmp(metadata + magic, LINK_METADATA_ISA_GP08, line) ? CORRAL_ISA_GP08
 												 : CORRAL_ISA_GP07;

@@ -5,6 +5,7 @@
 #define CLI_GUEST_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "corral.h"
@@ -21,11 +22,9 @@
  * imports of the SDK's host functions)? */
 bool guest_host_detect(const corral_module *module);
 
-/* The instruction set a JAM program from `corral link` says its code uses
- * (its metadata's "isa gp0.8" line; none: GP 0.7). False when the module
- * has no guest metadata. A JAM program cannot say this in its own bytes,
- * so a module read with another ISA should be read again with this one. */
-bool guest_host_isa(const corral_module *module, corral_isa *isa);
+/* The numbering a guest's metadata says its code uses ("isa gp0.8" after
+ * the magic line, else GP 0.7); false when the metadata is not corral link's. */
+bool guest_metadata_isa(const uint8_t *metadata, size_t length, corral_isa *isa);
 
 /* Where the export `name` starts; -1 if there is none. For "_start" a
  * program without that export starts at its first export, or pc 0. */
