@@ -61,8 +61,22 @@ typedef enum corral_gas_model {
 } corral_gas_model;
 
 typedef enum corral_backend {
-	CORRAL_BACKEND_INTERPRETER = 0,
+	CORRAL_BACKEND_INTERPRETER = 0, /* pre-decoded, threaded dispatch */
+	CORRAL_BACKEND_JIT,             /* the x86-64 compiler (x86-64 hosts with POPCNT, LZCNT, BMI1) */
 } corral_backend;
+
+/* Where compiled code runs. */
+typedef enum corral_sandbox {
+	CORRAL_SANDBOX_NONE = 0, /* in this process: fast, for trusted programs and embedders */
+} corral_sandbox;
+
+/* How the compiler meters gas (the interpreter always meters exactly). */
+typedef enum corral_gas_metering {
+	CORRAL_METERING_SYNC = 0, /* exact: out of gas stops at the block start, gas unchanged */
+	CORRAL_METERING_ASYNC,    /* cheaper: tested only where code can loop and at exits; running
+				     out is noticed late and the overdraft is left in gas */
+	CORRAL_METERING_OFF,      /* no metering: gas is never charged */
+} corral_gas_metering;
 
 typedef struct corral_block_cost {
 	uint32_t pc;
@@ -71,6 +85,12 @@ typedef struct corral_block_cost {
 
 typedef struct corral_engine_config {
 	corral_backend backend;
+	corral_sandbox sandbox; /* CORRAL_BACKEND_JIT */
+	/* CORRAL_BACKEND_JIT, for debugging corral: every instance runs the
+	 * interpreter beside the compiled code, one instruction at a time, and
+	 * stops with a trap at the first difference (corral_instance_divergence
+	 * says what differed). Slow. */
+	bool cross_check;
 } corral_engine_config;
 
 typedef struct corral_module_config {
@@ -80,6 +100,7 @@ typedef struct corral_module_config {
 	/* CORRAL_GAS_TABLE: one cost per block start, in any order. */
 	const corral_block_cost *block_costs;
 	size_t block_cost_count;
+	corral_gas_metering metering; /* CORRAL_BACKEND_JIT */
 } corral_module_config;
 
 typedef struct corral_instance_config {
@@ -155,6 +176,14 @@ corral_block_cost corral_module_block(const corral_module *module, size_t index)
  * buffer; returns the offset of the next instruction. */
 uint32_t corral_module_instruction(const corral_module *module, uint32_t pc, char *buffer, size_t size);
 
+/* CORRAL_BACKEND_JIT: the compiled code. corral_module_native gives all of
+ * it (its address is where it runs); corral_module_native_at the part that
+ * belongs to the instruction at `pc` (its gas charge, if it starts a block,
+ * and its body) as an offset into it. Both give 0 for other backends, and
+ * corral_module_native_at for a pc where no instruction starts. */
+const uint8_t *corral_module_native(const corral_module *module, size_t *length);
+size_t corral_module_native_at(const corral_module *module, uint32_t pc, size_t *offset);
+
 /* Creates an instance with its own memory. A raw blob starts with no memory
  * mapped and pc 0; a JAM standard program or .polkavm container starts laid
  * out as GP A.7 says, at pc 0 (corral_instance_set_pc to an export's pc to
@@ -190,6 +219,10 @@ const char *corral_interrupt_name(corral_interrupt_kind kind);
 corral_interrupt corral_instance_run(corral_instance *instance);
 
 void corral_instance_set_single_step(corral_instance *instance, bool enabled);
+
+/* In cross-check mode (corral_engine_config), what differed between the
+ * compiled code and the interpreter when a run stopped for it; else NULL. */
+const char *corral_instance_divergence(const corral_instance *instance);
 
 #define CORRAL_REGISTER_COUNT 13
 

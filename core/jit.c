@@ -1,0 +1,1160 @@
+#include "jit.h"
+
+#include <stddef.h>
+
+#include "interp.h"
+#include "x64_emit.h"
+
+/* ---- the fixed assignment of registers --------------------------------------
+ *
+ * rax and rdx go to the guest registers the RISC-V ABI uses least (ra and a5):
+ * mul and div need them and save them around. rcx is the scratch (shift counts
+ * live in cl), r15 the anchor, rsp the host's stack. */
+const uint8_t pvm_jit_register_map[PVM_REGISTER_COUNT] = {
+	X64_RAX, X64_RSI, X64_RBX, X64_RBP, X64_RDI, X64_R8,  X64_R9,
+	X64_R10, X64_R11, X64_R12, X64_R13, X64_R14, X64_RDX,
+};
+
+#define SCRATCH X64_RCX
+#define ANCHOR  X64_R15
+
+/* The context's fields, as displacements from the anchor. */
+#define CONTEXT(field)     ((int32_t)offsetof(struct pvm_jit_context, field) - (int32_t)sizeof(struct pvm_jit_context))
+#define CONTEXT_MEM(field) x64_mem_base(ANCHOR, CONTEXT(field))
+
+/* Callee-saved registers of the SysV ABI that the guest registers overwrite. */
+static const uint8_t host_saved[] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
+#define HOST_SAVED_COUNT (sizeof host_saved / sizeof host_saved[0])
+
+#define INSTRUCTION_BYTES PVM_JIT_INSTRUCTION_BYTES
+#define STUB_BYTES        PVM_JIT_STUB_BYTES
+#define STUBS_PER_INST    PVM_JIT_STUBS_PER_INSTRUCTION
+#define TRAMPOLINE_BYTES  1024
+/* The jump table's displacement from the anchor must fit 32 bits. */
+#define MAX_JUMP_COUNT (1u << 26)
+
+/* The dynamic address 0xFFFF0000 after the dispatch's "minus 2, rotate right
+ * by one": it never indexes the table, so only the slow path tests it. */
+#define HALT_INDEX ((PVM_HALT_ADDRESS - 2) >> 1 | ((PVM_HALT_ADDRESS - 2) & 1) << 31)
+
+static const char *const exit_names[PVM_JIT_EXIT_COUNT] = {
+	[PVM_JIT_EXIT_HOST_CALL] = "host-call",   [PVM_JIT_EXIT_SBRK] = "sbrk",
+	[PVM_JIT_EXIT_PANIC] = "panic",           [PVM_JIT_EXIT_HALT] = "halt",
+	[PVM_JIT_EXIT_OUT_OF_GAS] = "out-of-gas", [PVM_JIT_EXIT_STEP] = "step",
+	[PVM_JIT_EXIT_FAULT] = "fault",
+};
+
+const char *pvm_jit_exit_name(enum pvm_jit_exit exit)
+{
+	return exit < PVM_JIT_EXIT_COUNT ? exit_names[exit] : "?";
+}
+
+size_t pvm_jit_below_anchor(uint32_t jump_count)
+{
+	size_t bytes = PVM_JIT_CONTEXT_SIZE + 8 * (size_t)jump_count;
+	return (bytes + PVM_PAGE_SIZE - 1) & ~(size_t)(PVM_PAGE_SIZE - 1);
+}
+
+size_t pvm_jit_capacity(const struct pvm_program *program, const struct pvm_jit_options *options)
+{
+	(void)options;
+	size_t per_instruction = INSTRUCTION_BYTES + STUBS_PER_INST * STUB_BYTES;
+	return TRAMPOLINE_BYTES + (size_t)program->instruction_count * per_instruction +
+	       (size_t)program->block_count * STUB_BYTES;
+}
+
+/* ---- the compiler's state ---------------------------------------------------- */
+
+/* A jump to a block start not emitted yet: its rel32 field and the target. */
+struct forward_jump {
+	uint32_t field;
+	uint32_t target_pc;
+};
+
+/* Out-of-line code a jcc goes to, emitted after all the instructions so that
+ * the straight path stays dense. */
+enum stub_kind {
+	STUB_PANIC,         /* a jump or branch to a bad target */
+	STUB_DYNAMIC,       /* a dynamic address outside the table: halt or panic */
+	STUB_GAS_REFUND,    /* sync out of gas: give back an imm32 cost */
+	STUB_GAS_REFUND_CX, /* the same for a cost in rcx */
+	STUB_GAS,           /* out of gas with nothing to give back */
+};
+
+struct stub {
+	uint32_t field; /* the rel32 to point at the stub */
+	uint32_t pc;
+	uint8_t kind;
+	int32_t cost;
+};
+
+struct compiler {
+	const struct pvm_program *program;
+	struct pvm_jit_options options;
+	uint8_t *start;
+	uint8_t *at;
+	uint32_t *entry_at; /* per code offset: where a jump there lands, once emitted */
+	struct forward_jump *forward;
+	uint32_t forward_count;
+	struct stub *stubs;
+	uint32_t stub_count;
+	/* Trampolines, emitted first. */
+	uint8_t *exits[PVM_JIT_EXIT_COUNT];
+	const struct pvm_inst *inst; /* the instruction being compiled */
+};
+
+/* Offset 0 is the enter trampoline, never a block's entry: the zeroed
+ * entry_at says "not emitted yet" without a pass to fill it. */
+#define NO_ENTRY 0
+
+static uint32_t offset_of(const struct compiler *c, const uint8_t *at)
+{
+	return (uint32_t)(at - c->start);
+}
+
+static enum x64_reg guest(unsigned index)
+{
+	return (enum x64_reg)pvm_jit_register_map[index];
+}
+
+/* ---- trampolines -------------------------------------------------------------- */
+
+/* void enter(uint8_t *anchor, const void *target): keeps the host's frame,
+ * loads the guest registers and jumps in. */
+static void emit_enter(struct compiler *c)
+{
+	uint8_t *at = c->at;
+	for (unsigned i = 0; i < HOST_SAVED_COUNT; i++)
+		at = x64_push(at, (enum x64_reg)host_saved[i]);
+	at = x64_mov_rr(at, X64_W64, ANCHOR, X64_RDI);
+	at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(host_rsp), X64_RSP);
+	at = x64_mov_rr(at, X64_W64, SCRATCH, X64_RSI);
+	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
+		at = x64_mov_rm(at, X64_W64, guest(i), x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i));
+	at = x64_jmp_r(at, SCRATCH);
+	c->at = at;
+}
+
+/* One per exit kind: records the kind, then the shared way out stores the
+ * guest registers and returns into pvm_jit_enter's caller. */
+static void emit_exits(struct compiler *c)
+{
+	uint8_t *leave = c->at;
+	uint8_t *at = leave;
+	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
+		at = x64_mov_mr(at, X64_W64, x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i), guest(i));
+	at = x64_mov_rm(at, X64_W64, X64_RSP, CONTEXT_MEM(host_rsp));
+	for (unsigned i = HOST_SAVED_COUNT; i-- > 0;)
+		at = x64_pop(at, (enum x64_reg)host_saved[i]);
+	at = x64_ret(at);
+	for (unsigned kind = 0; kind < PVM_JIT_EXIT_COUNT; kind++) {
+		at = x64_align(at, c->start, 8);
+		c->exits[kind] = at;
+		at = x64_mov_mi(at, X64_W32, CONTEXT_MEM(exit_kind), (int32_t)kind);
+		at = x64_jmp_to(at, leave);
+	}
+	c->at = at;
+}
+
+/* ---- small pieces ---------------------------------------------------------------- */
+
+static void store_exit_pc(struct compiler *c, uint32_t pc)
+{
+	c->at = x64_mov_mi(c->at, X64_W32, CONTEXT_MEM(exit_pc), (int32_t)pc);
+}
+
+static void exit_at(struct compiler *c, enum pvm_jit_exit kind, uint32_t pc)
+{
+	store_exit_pc(c, pc);
+	c->at = x64_jmp_to(c->at, c->exits[kind]);
+}
+
+/* A jcc (or jmp, cond < 0) to a stub emitted later. */
+static void jump_to_stub(struct compiler *c, int cond, enum stub_kind kind, uint32_t pc, int32_t cost)
+{
+	c->at = cond < 0 ? x64_jmp_rel32(c->at, 0) : x64_jcc_rel32(c->at, (enum x64_cond)cond, 0);
+	c->stubs[c->stub_count++] =
+		(struct stub){.field = offset_of(c, c->at - 4), .pc = pc, .kind = (uint8_t)kind, .cost = cost};
+}
+
+/* A jcc (or jmp) to the block starting at target, which the caller knows is
+ * a jump target; forward ones are patched at the end. */
+static void jump_to_block(struct compiler *c, int cond, uint32_t target)
+{
+	uint32_t entry = c->entry_at[target];
+	if (entry != NO_ENTRY) {
+		c->at = cond < 0 ? x64_jmp_to(c->at, c->start + entry)
+				 : x64_jcc_to(c->at, (enum x64_cond)cond, c->start + entry);
+		return;
+	}
+	c->at = cond < 0 ? x64_jmp_rel32(c->at, 0) : x64_jcc_rel32(c->at, (enum x64_cond)cond, 0);
+	c->forward[c->forward_count++] = (struct forward_jump){.field = offset_of(c, c->at - 4), .target_pc = target};
+}
+
+/* Async metering tests the balance where execution can loop. */
+static void async_gas_check(struct compiler *c)
+{
+	c->at = x64_alu_mi(c->at, X64_CMP, X64_W64, CONTEXT_MEM(gas), 0);
+	jump_to_stub(c, X64_L, STUB_GAS, c->inst->pc, 0);
+}
+
+/* A static jump or branch (cond < 0: always) to target. */
+static void static_jump(struct compiler *c, int cond, int64_t target)
+{
+	if (!pvm_program_is_jump_target(c->program, target)) {
+		jump_to_stub(c, cond, STUB_PANIC, c->inst->pc, 0);
+		return;
+	}
+	jump_to_block(c, cond, (uint32_t)target);
+}
+
+static void sign_extend_32(struct compiler *c, enum x64_reg reg)
+{
+	c->at = x64_movsx_rr(c->at, X64_W64, reg, X64_W32, reg);
+}
+
+/* A 32-bit operation that follows writes the low half and clears the rest,
+ * so moving a register onto itself is never needed. */
+static void move(struct compiler *c, enum x64_width width, enum x64_reg dst, enum x64_reg src)
+{
+	if (dst != src)
+		c->at = x64_mov_rr(c->at, width, dst, src);
+}
+
+/* ---- gas ------------------------------------------------------------------------ */
+
+static void charge_block(struct compiler *c, const struct pvm_block *block)
+{
+	struct x64_mem gas = CONTEXT_MEM(gas);
+	uint64_t cost = block->cost;
+	bool sync = c->options.gas == PVM_JIT_GAS_SYNC;
+	if (c->options.gas == PVM_JIT_GAS_NONE)
+		return;
+	if (cost <= INT32_MAX) {
+		c->at = x64_alu_mi(c->at, X64_SUB, X64_W64, gas, (int32_t)cost);
+		if (sync)
+			jump_to_stub(c, X64_L, STUB_GAS_REFUND, block->pc, (int32_t)cost);
+	} else if (cost <= INT64_MAX) {
+		c->at = x64_movabs_ri(c->at, SCRATCH, cost);
+		c->at = x64_alu_mr(c->at, X64_SUB, X64_W64, gas, SCRATCH);
+		if (sync)
+			jump_to_stub(c, X64_L, STUB_GAS_REFUND_CX, block->pc, 0);
+	} else {
+		/* More than any balance: the interpreter's unsigned test
+		 * always fails. */
+		jump_to_stub(c, -1, STUB_GAS, block->pc, 0);
+	}
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+
+/* The operand for guest address base_reg + offset mod 2^32 (base_reg < 0: the
+ * offset alone); may compute the address into rcx first. */
+static struct x64_mem guest_address(struct compiler *c, int base_reg, uint32_t offset)
+{
+	if (c->options.memory == PVM_JIT_MEMORY_ABSOLUTE) {
+		if (base_reg < 0) {
+			c->at = x64_mov_ri32(c->at, SCRATCH, offset);
+			return x64_mem_base(SCRATCH, 0);
+		}
+		return x64_mem_addr32(x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
+	}
+	if (base_reg < 0) {
+		if (offset <= INT32_MAX)
+			return x64_mem_base(ANCHOR, (int32_t)offset);
+		c->at = x64_mov_ri32(c->at, SCRATCH, offset);
+	} else if (offset == 0) {
+		c->at = x64_mov_rr(c->at, X64_W32, SCRATCH, guest((unsigned)base_reg));
+	} else {
+		c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
+	}
+	return x64_mem_index(ANCHOR, SCRATCH, 1, 0);
+}
+
+static const enum x64_width width_of_bytes[9] = {[1] = X64_W8, [2] = X64_W16, [4] = X64_W32, [8] = X64_W64};
+
+static void load(struct compiler *c, unsigned dst, struct x64_mem mem, unsigned bytes, bool is_signed)
+{
+	enum x64_width from = width_of_bytes[bytes];
+	if (from == X64_W64)
+		c->at = x64_mov_rm(c->at, X64_W64, guest(dst), mem);
+	else if (is_signed)
+		c->at = x64_movsx_rm(c->at, X64_W64, guest(dst), from, mem);
+	else
+		c->at = x64_movzx_rm(c->at, X64_W32, guest(dst), from, mem);
+}
+
+static void store_reg(struct compiler *c, struct x64_mem mem, unsigned bytes, unsigned src)
+{
+	c->at = x64_mov_mr(c->at, width_of_bytes[bytes], mem, guest(src));
+}
+
+static void store_imm(struct compiler *c, struct x64_mem mem, unsigned bytes, uint64_t value)
+{
+	/* Store immediates are at most 4 bytes, sign-extended: a 64-bit store
+	 * of the sign-extended imm32 writes exactly the value. */
+	c->at = x64_mov_mi(c->at, width_of_bytes[bytes], mem, (int32_t)value);
+}
+
+/* ---- arithmetic helpers ------------------------------------------------------------ */
+
+/* d = a op b, op commutative or not. */
+static void alu3(struct compiler *c, enum x64_alu op, enum x64_width width, bool commutative, unsigned d, unsigned a,
+		 unsigned b)
+{
+	enum x64_reg rd = guest(d), ra = guest(a), rb = guest(b);
+	if (rd == ra) {
+		c->at = x64_alu_rr(c->at, op, width, rd, rb);
+	} else if (rd == rb && commutative) {
+		c->at = x64_alu_rr(c->at, op, width, rd, ra);
+	} else if (rd == rb) {
+		c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, ra);
+		c->at = x64_alu_rr(c->at, op, width, SCRATCH, rb);
+		c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
+	} else {
+		c->at = x64_mov_rr(c->at, width, rd, ra);
+		c->at = x64_alu_rr(c->at, op, width, rd, rb);
+	}
+	if (width == X64_W32)
+		sign_extend_32(c, rd);
+}
+
+/* a = b op imm */
+static void alu_imm(struct compiler *c, enum x64_alu op, enum x64_width width, unsigned a, unsigned b, uint64_t imm)
+{
+	move(c, width, guest(a), guest(b));
+	c->at = x64_alu_ri(c->at, op, width, guest(a), (int32_t)imm);
+	if (width == X64_W32)
+		sign_extend_32(c, guest(a));
+}
+
+static void add_imm(struct compiler *c, enum x64_width width, unsigned a, unsigned b, uint64_t imm)
+{
+	if (imm == 0)
+		move(c, width, guest(a), guest(b));
+	else
+		c->at = x64_lea(c->at, width, guest(a), x64_mem_base(guest(b), (int32_t)imm));
+	if (width == X64_W32)
+		sign_extend_32(c, guest(a));
+}
+
+static void mul3(struct compiler *c, enum x64_width width, unsigned d, unsigned a, unsigned b)
+{
+	enum x64_reg rd = guest(d), ra = guest(a), rb = guest(b);
+	if (rd == ra) {
+		c->at = x64_imul_rr(c->at, width, rd, rb);
+	} else if (rd == rb) {
+		c->at = x64_imul_rr(c->at, width, rd, ra);
+	} else {
+		c->at = x64_mov_rr(c->at, width, rd, ra);
+		c->at = x64_imul_rr(c->at, width, rd, rb);
+	}
+	if (width == X64_W32)
+		sign_extend_32(c, rd);
+}
+
+/* d = a shifted by b (the processor masks cl as the PVM masks the count) */
+static void shift3(struct compiler *c, enum x64_shift op, enum x64_width width, unsigned d, unsigned a, unsigned b)
+{
+	c->at = x64_mov_rr(c->at, X64_W32, SCRATCH, guest(b));
+	move(c, width, guest(d), guest(a));
+	c->at = x64_shift_cl(c->at, op, width, guest(d));
+	if (width == X64_W32)
+		sign_extend_32(c, guest(d));
+}
+
+/* a = b shifted by imm */
+static void shift_imm(struct compiler *c, enum x64_shift op, enum x64_width width, unsigned a, unsigned b, uint64_t imm)
+{
+	uint8_t count = (uint8_t)(imm & (width == X64_W64 ? 63 : 31));
+	move(c, width, guest(a), guest(b));
+	if (count)
+		c->at = x64_shift_ri(c->at, op, width, guest(a), count);
+	if (width == X64_W32)
+		sign_extend_32(c, guest(a));
+}
+
+/* a = imm shifted by b */
+static void shift_imm_alt(struct compiler *c, enum x64_shift op, enum x64_width width, unsigned a, unsigned b,
+			  uint64_t imm)
+{
+	c->at = x64_mov_rr(c->at, X64_W32, SCRATCH, guest(b));
+	if (width == X64_W64)
+		c->at = x64_mov_ri64(c->at, guest(a), imm);
+	else
+		c->at = x64_mov_ri32(c->at, guest(a), (uint32_t)imm);
+	c->at = x64_shift_cl(c->at, op, width, guest(a));
+	if (width == X64_W32)
+		sign_extend_32(c, guest(a));
+}
+
+/* dst = cond ? 1 : 0, after a compare */
+static void set_flag(struct compiler *c, enum x64_cond cond, unsigned dst)
+{
+	c->at = x64_setcc(c->at, cond, SCRATCH);
+	c->at = x64_movzx_rr(c->at, X64_W32, guest(dst), X64_W8, SCRATCH);
+}
+
+/* d = (a cond b) ? b : a, through rcx: max and min */
+static void select3(struct compiler *c, enum x64_cond take_b, unsigned d, unsigned a, unsigned b)
+{
+	c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, guest(a));
+	c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, SCRATCH, guest(b));
+	c->at = x64_cmovcc_rr(c->at, take_b, X64_W64, SCRATCH, guest(b));
+	c->at = x64_mov_rr(c->at, X64_W64, guest(d), SCRATCH);
+}
+
+/* ---- mul and div: rdx:rax --------------------------------------------------------
+ *
+ * The guest values of rax and rdx are parked in the context while the
+ * instruction borrows them; reading a guest register that lives there
+ * afterwards goes to the parked copy. */
+
+static void park_rax_rdx(struct compiler *c)
+{
+	c->at = x64_mov_mr(c->at, X64_W64, CONTEXT_MEM(saved_rax), X64_RAX);
+	c->at = x64_mov_mr(c->at, X64_W64, CONTEXT_MEM(saved_rdx), X64_RDX);
+}
+
+static void unpark_rax_rdx(struct compiler *c)
+{
+	c->at = x64_mov_rm(c->at, X64_W64, X64_RAX, CONTEXT_MEM(saved_rax));
+	c->at = x64_mov_rm(c->at, X64_W64, X64_RDX, CONTEXT_MEM(saved_rdx));
+}
+
+/* dst = guest register g's value, after park_rax_rdx */
+static void read_parked(struct compiler *c, enum x64_reg dst, unsigned g)
+{
+	if (guest(g) == X64_RAX)
+		c->at = x64_mov_rm(c->at, X64_W64, dst, CONTEXT_MEM(saved_rax));
+	else if (guest(g) == X64_RDX)
+		c->at = x64_mov_rm(c->at, X64_W64, dst, CONTEXT_MEM(saved_rdx));
+	else
+		c->at = x64_mov_rr(c->at, X64_W64, dst, guest(g));
+}
+
+enum upper { UPPER_SS, UPPER_UU, UPPER_SU };
+
+static void mul_upper(struct compiler *c, enum upper kind, unsigned d, unsigned a, unsigned b)
+{
+	c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, guest(b));
+	park_rax_rdx(c);
+	read_parked(c, X64_RAX, a);
+	c->at = x64_unary_r(c->at, kind == UPPER_SS ? X64_IMUL : X64_MUL, X64_W64, SCRATCH);
+	if (kind == UPPER_SU) {
+		/* signed a times unsigned b: the unsigned product's high half,
+		 * less b when a is negative */
+		read_parked(c, X64_RAX, a);
+		c->at = x64_shift_ri(c->at, X64_SAR, X64_W64, X64_RAX, 63);
+		c->at = x64_alu_rr(c->at, X64_AND, X64_W64, X64_RAX, SCRATCH);
+		c->at = x64_alu_rr(c->at, X64_SUB, X64_W64, X64_RDX, X64_RAX);
+	}
+	c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, X64_RDX);
+	unpark_rax_rdx(c);
+	c->at = x64_mov_rr(c->at, X64_W64, guest(d), SCRATCH);
+}
+
+struct division {
+	enum x64_width width;
+	bool is_signed;
+	bool remainder;
+};
+
+/* The PVM defines every case the processor faults on: by zero the quotient
+ * is all ones and the remainder the dividend; the signed overflow (MIN / -1)
+ * gives MIN and 0, which is what negating gives for any dividend over -1. */
+static void divide(struct compiler *c, struct division how, unsigned d, unsigned a, unsigned b)
+{
+	enum x64_width w = how.width;
+	enum x64_reg rd = guest(d);
+	c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, guest(b));
+	c->at = x64_test_rr(c->at, w, SCRATCH, SCRATCH);
+	c->at = x64_jcc_rel8(c->at, X64_E, 0);
+	uint8_t *by_zero = c->at - 1;
+	uint8_t *by_minus_one = NULL;
+	if (how.is_signed) {
+		c->at = x64_alu_ri(c->at, X64_CMP, w, SCRATCH, -1);
+		c->at = x64_jcc_rel8(c->at, X64_E, 0);
+		by_minus_one = c->at - 1;
+	}
+	park_rax_rdx(c);
+	read_parked(c, X64_RAX, a);
+	if (how.is_signed)
+		c->at = w == X64_W64 ? x64_cqo(c->at) : x64_cdq(c->at);
+	else
+		c->at = x64_alu_rr(c->at, X64_XOR, X64_W32, X64_RDX, X64_RDX);
+	c->at = x64_unary_r(c->at, how.is_signed ? X64_IDIV : X64_DIV, w, SCRATCH);
+	c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, how.remainder ? X64_RDX : X64_RAX);
+	unpark_rax_rdx(c);
+	if (w == X64_W32)
+		c->at = x64_movsx_rr(c->at, X64_W64, rd, X64_W32, SCRATCH);
+	else
+		c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
+	c->at = x64_jmp_rel8(c->at, 0);
+	uint8_t *done_from_normal = c->at - 1;
+
+	x64_patch_rel8(by_zero, c->at);
+	if (how.remainder) {
+		if (w == X64_W32)
+			c->at = x64_movsx_rr(c->at, X64_W64, rd, X64_W32, guest(a));
+		else
+			move(c, X64_W64, rd, guest(a));
+	} else {
+		c->at = x64_mov_ri32_sx(c->at, rd, -1);
+	}
+	uint8_t *done_from_zero = NULL;
+	if (how.is_signed) {
+		c->at = x64_jmp_rel8(c->at, 0);
+		done_from_zero = c->at - 1;
+		x64_patch_rel8(by_minus_one, c->at);
+		if (how.remainder) {
+			c->at = x64_mov_ri32(c->at, rd, 0);
+		} else {
+			c->at = x64_mov_rr(c->at, w, SCRATCH, guest(a));
+			c->at = x64_unary_r(c->at, X64_NEG, w, SCRATCH);
+			if (w == X64_W32)
+				c->at = x64_movsx_rr(c->at, X64_W64, rd, X64_W32, SCRATCH);
+			else
+				c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
+		}
+	}
+	x64_patch_rel8(done_from_normal, c->at);
+	if (done_from_zero)
+		x64_patch_rel8(done_from_zero, c->at);
+}
+
+/* ---- dynamic jumps ------------------------------------------------------------------
+ *
+ * Address a goes to entry a/2 - 1 of the jump table when a is even and the
+ * entry exists. (a - 2) rotated right by one is that index for even a and at
+ * least 2^31 for odd a (and for 0), so one unsigned compare does all three
+ * tests; the halt address lands out of range too and is told apart in the
+ * slow path. */
+static void dynamic_jump(struct compiler *c, unsigned reg, uint64_t offset, bool load_imm, unsigned dst, uint64_t imm)
+{
+	const struct pvm_program *program = c->program;
+	uint32_t count = program->blob.jump_count;
+	if (c->options.gas == PVM_JIT_GAS_ASYNC)
+		async_gas_check(c);
+	c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest(reg), (int32_t)((uint32_t)offset - 2)));
+	if (load_imm)
+		c->at = x64_mov_ri64(c->at, guest(dst), imm);
+	c->at = x64_shift_ri(c->at, X64_ROR, X64_W32, SCRATCH, 1);
+	c->at = x64_alu_ri(c->at, X64_CMP, X64_W32, SCRATCH, (int32_t)count);
+	jump_to_stub(c, X64_AE, STUB_DYNAMIC, c->inst->pc, 0);
+	/* Entries that are not jump targets go to the panic trampoline,
+	 * which needs the pc: only programs that have such entries pay. */
+	if (program->bad_jump_entries)
+		store_exit_pc(c, c->inst->pc);
+	int32_t table = -(int32_t)(PVM_JIT_CONTEXT_SIZE + 8 * count);
+	c->at = x64_jmp_m(c->at, x64_mem_index(ANCHOR, SCRATCH, 8, table));
+}
+
+/* ---- one instruction ------------------------------------------------------------------ */
+
+struct branch_row {
+	enum x64_cond cond;
+	bool with_imm;
+};
+
+static const struct branch_row branch_rows[PVM_OP_COUNT] = {
+	[PVM_OP_BRANCH_EQ_IMM] = {X64_E, true},    [PVM_OP_BRANCH_NE_IMM] = {X64_NE, true},
+	[PVM_OP_BRANCH_LT_U_IMM] = {X64_B, true},  [PVM_OP_BRANCH_LE_U_IMM] = {X64_BE, true},
+	[PVM_OP_BRANCH_GE_U_IMM] = {X64_AE, true}, [PVM_OP_BRANCH_GT_U_IMM] = {X64_A, true},
+	[PVM_OP_BRANCH_LT_S_IMM] = {X64_L, true},  [PVM_OP_BRANCH_LE_S_IMM] = {X64_LE, true},
+	[PVM_OP_BRANCH_GE_S_IMM] = {X64_GE, true}, [PVM_OP_BRANCH_GT_S_IMM] = {X64_G, true},
+	[PVM_OP_BRANCH_EQ] = {X64_E, false},       [PVM_OP_BRANCH_NE] = {X64_NE, false},
+	[PVM_OP_BRANCH_LT_U] = {X64_B, false},     [PVM_OP_BRANCH_LT_S] = {X64_L, false},
+	[PVM_OP_BRANCH_GE_U] = {X64_AE, false},    [PVM_OP_BRANCH_GE_S] = {X64_GE, false},
+};
+
+static void branch(struct compiler *c, const struct pvm_inst *inst)
+{
+	const struct branch_row *row = &branch_rows[inst->op];
+	int64_t target = (int64_t)inst->imm_y;
+	if (c->options.gas == PVM_JIT_GAS_ASYNC && target <= inst->pc)
+		async_gas_check(c);
+	if (!row->with_imm)
+		c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, guest(inst->ra), guest(inst->rb));
+	else if (inst->imm_x == 0 && (row->cond == X64_E || row->cond == X64_NE))
+		c->at = x64_test_rr(c->at, X64_W64, guest(inst->ra), guest(inst->ra));
+	else
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W64, guest(inst->ra), (int32_t)inst->imm_x);
+	static_jump(c, row->cond, target);
+}
+
+static void jump(struct compiler *c, int64_t target)
+{
+	if (c->options.gas == PVM_JIT_GAS_ASYNC && target <= c->inst->pc)
+		async_gas_check(c);
+	static_jump(c, -1, target);
+}
+
+/* Loads: the address form (absolute, register + offset) and the width. */
+struct access_row {
+	uint8_t bytes;
+	bool is_signed;
+};
+
+static const struct access_row access_rows[PVM_OP_COUNT] = {
+	[PVM_OP_LOAD_U8] = {1, false},           [PVM_OP_LOAD_I8] = {1, true},
+	[PVM_OP_LOAD_U16] = {2, false},          [PVM_OP_LOAD_I16] = {2, true},
+	[PVM_OP_LOAD_U32] = {4, false},          [PVM_OP_LOAD_I32] = {4, true},
+	[PVM_OP_LOAD_U64] = {8, false},          [PVM_OP_LOAD_IND_U8] = {1, false},
+	[PVM_OP_LOAD_IND_I8] = {1, true},        [PVM_OP_LOAD_IND_U16] = {2, false},
+	[PVM_OP_LOAD_IND_I16] = {2, true},       [PVM_OP_LOAD_IND_U32] = {4, false},
+	[PVM_OP_LOAD_IND_I32] = {4, true},       [PVM_OP_LOAD_IND_U64] = {8, false},
+	[PVM_OP_STORE_U8] = {1, false},          [PVM_OP_STORE_U16] = {2, false},
+	[PVM_OP_STORE_U32] = {4, false},         [PVM_OP_STORE_U64] = {8, false},
+	[PVM_OP_STORE_IMM_U8] = {1, false},      [PVM_OP_STORE_IMM_U16] = {2, false},
+	[PVM_OP_STORE_IMM_U32] = {4, false},     [PVM_OP_STORE_IMM_U64] = {8, false},
+	[PVM_OP_STORE_IMM_IND_U8] = {1, false},  [PVM_OP_STORE_IMM_IND_U16] = {2, false},
+	[PVM_OP_STORE_IMM_IND_U32] = {4, false}, [PVM_OP_STORE_IMM_IND_U64] = {8, false},
+	[PVM_OP_STORE_IND_U8] = {1, false},      [PVM_OP_STORE_IND_U16] = {2, false},
+	[PVM_OP_STORE_IND_U32] = {4, false},     [PVM_OP_STORE_IND_U64] = {8, false},
+};
+
+static void memory_access(struct compiler *c, const struct pvm_inst *inst)
+{
+	const struct access_row *row = &access_rows[inst->op];
+	switch (pvm_ops[inst->op].args) {
+	case PVM_ARGS_REG_IMM: { /* load_* / store_*: ra, absolute address */
+		struct x64_mem mem = guest_address(c, -1, (uint32_t)inst->imm_x);
+		if (pvm_ops[inst->op].flags & PVM_LOAD)
+			load(c, inst->ra, mem, row->bytes, row->is_signed);
+		else
+			store_reg(c, mem, row->bytes, inst->ra);
+		break;
+	}
+	case PVM_ARGS_IMM2: /* store_imm_*: address, value */
+		store_imm(c, guest_address(c, -1, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
+		break;
+	case PVM_ARGS_REG_IMM2: /* store_imm_ind_*: [ra + x] = y */
+		store_imm(c, guest_address(c, inst->ra, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
+		break;
+	default: { /* load_ind_* / store_ind_*: ra, [rb + x] */
+		struct x64_mem mem = guest_address(c, inst->rb, (uint32_t)inst->imm_x);
+		if (pvm_ops[inst->op].flags & PVM_LOAD)
+			load(c, inst->ra, mem, row->bytes, row->is_signed);
+		else
+			store_reg(c, mem, row->bytes, inst->ra);
+		break;
+	}
+	}
+}
+
+static void instruction(struct compiler *c, const struct pvm_inst *inst)
+{
+	unsigned a = inst->ra, b = inst->rb, d = inst->rd;
+	uint64_t x = inst->imm_x;
+	enum x64_reg ra = guest(a), rb = guest(b), rd = guest(d);
+	c->inst = inst;
+	if (pvm_ops[inst->op].flags & (PVM_LOAD | PVM_STORE)) {
+		memory_access(c, inst);
+		return;
+	}
+	if (pvm_ops[inst->op].flags & PVM_BRANCH) {
+		branch(c, inst);
+		return;
+	}
+	switch ((enum pvm_op)inst->op) {
+	case PVM_OP_TRAP:
+		exit_at(c, PVM_JIT_EXIT_PANIC, inst->pc);
+		break;
+	case PVM_OP_FALLTHROUGH:
+	case PVM_OP_UNLIKELY:
+		break;
+	case PVM_OP_ECALLI:
+		store_exit_pc(c, inst->pc);
+		c->at = x64_mov_mi(c->at, X64_W64, CONTEXT_MEM(exit_argument), (int32_t)x);
+		c->at = x64_jmp_to(c->at, c->exits[PVM_JIT_EXIT_HOST_CALL]);
+		break;
+	case PVM_OP_SBRK:
+		exit_at(c, PVM_JIT_EXIT_SBRK, inst->pc);
+		break;
+	case PVM_OP_LOAD_IMM_64:
+	case PVM_OP_LOAD_IMM:
+		c->at = x64_mov_ri64(c->at, ra, x);
+		break;
+	case PVM_OP_JUMP:
+		jump(c, (int64_t)x);
+		break;
+	case PVM_OP_LOAD_IMM_JUMP:
+		c->at = x64_mov_ri64(c->at, ra, x);
+		jump(c, (int64_t)inst->imm_y);
+		break;
+	case PVM_OP_JUMP_IND:
+		dynamic_jump(c, a, x, false, 0, 0);
+		break;
+	case PVM_OP_LOAD_IMM_JUMP_IND:
+		/* The address reads rb before ra is written: they may be one. */
+		dynamic_jump(c, b, inst->imm_y, true, a, x);
+		break;
+	case PVM_OP_MOVE_REG:
+		move(c, X64_W64, rd, ra);
+		break;
+	case PVM_OP_COUNT_SET_BITS_64:
+		c->at = x64_bitcount_rr(c->at, X64_POPCNT, X64_W64, rd, ra);
+		break;
+	case PVM_OP_COUNT_SET_BITS_32:
+		c->at = x64_bitcount_rr(c->at, X64_POPCNT, X64_W32, rd, ra);
+		break;
+	case PVM_OP_LEADING_ZERO_BITS_64:
+		c->at = x64_bitcount_rr(c->at, X64_LZCNT, X64_W64, rd, ra);
+		break;
+	case PVM_OP_LEADING_ZERO_BITS_32:
+		c->at = x64_bitcount_rr(c->at, X64_LZCNT, X64_W32, rd, ra);
+		break;
+	case PVM_OP_TRAILING_ZERO_BITS_64:
+		c->at = x64_bitcount_rr(c->at, X64_TZCNT, X64_W64, rd, ra);
+		break;
+	case PVM_OP_TRAILING_ZERO_BITS_32:
+		c->at = x64_bitcount_rr(c->at, X64_TZCNT, X64_W32, rd, ra);
+		break;
+	case PVM_OP_SIGN_EXTEND_8:
+		c->at = x64_movsx_rr(c->at, X64_W64, rd, X64_W8, ra);
+		break;
+	case PVM_OP_SIGN_EXTEND_16:
+		c->at = x64_movsx_rr(c->at, X64_W64, rd, X64_W16, ra);
+		break;
+	case PVM_OP_ZERO_EXTEND_16:
+		c->at = x64_movzx_rr(c->at, X64_W32, rd, X64_W16, ra);
+		break;
+	case PVM_OP_REVERSE_BYTES:
+		move(c, X64_W64, rd, ra);
+		c->at = x64_bswap(c->at, X64_W64, rd);
+		break;
+
+	case PVM_OP_ADD_IMM_32:
+		add_imm(c, X64_W32, a, b, x);
+		break;
+	case PVM_OP_ADD_IMM_64:
+		add_imm(c, X64_W64, a, b, x);
+		break;
+	case PVM_OP_AND_IMM:
+		alu_imm(c, X64_AND, X64_W64, a, b, x);
+		break;
+	case PVM_OP_XOR_IMM:
+		alu_imm(c, X64_XOR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_OR_IMM:
+		alu_imm(c, X64_OR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_MUL_IMM_32:
+		c->at = x64_imul_rri(c->at, X64_W32, ra, rb, (int32_t)x);
+		sign_extend_32(c, ra);
+		break;
+	case PVM_OP_MUL_IMM_64:
+		c->at = x64_imul_rri(c->at, X64_W64, ra, rb, (int32_t)x);
+		break;
+	case PVM_OP_SET_LT_U_IMM:
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W64, rb, (int32_t)x);
+		set_flag(c, X64_B, a);
+		break;
+	case PVM_OP_SET_LT_S_IMM:
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W64, rb, (int32_t)x);
+		set_flag(c, X64_L, a);
+		break;
+	case PVM_OP_SET_GT_U_IMM:
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W64, rb, (int32_t)x);
+		set_flag(c, X64_A, a);
+		break;
+	case PVM_OP_SET_GT_S_IMM:
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W64, rb, (int32_t)x);
+		set_flag(c, X64_G, a);
+		break;
+	case PVM_OP_SHLO_L_IMM_32:
+		shift_imm(c, X64_SHL, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHLO_R_IMM_32:
+		shift_imm(c, X64_SHR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHAR_R_IMM_32:
+		shift_imm(c, X64_SAR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHLO_L_IMM_64:
+		shift_imm(c, X64_SHL, X64_W64, a, b, x);
+		break;
+	case PVM_OP_SHLO_R_IMM_64:
+		shift_imm(c, X64_SHR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_SHAR_R_IMM_64:
+		shift_imm(c, X64_SAR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_ROT_R_64_IMM:
+		shift_imm(c, X64_ROR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_ROT_R_32_IMM:
+		shift_imm(c, X64_ROR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHLO_L_IMM_ALT_32:
+		shift_imm_alt(c, X64_SHL, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHLO_R_IMM_ALT_32:
+		shift_imm_alt(c, X64_SHR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHAR_R_IMM_ALT_32:
+		shift_imm_alt(c, X64_SAR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_SHLO_L_IMM_ALT_64:
+		shift_imm_alt(c, X64_SHL, X64_W64, a, b, x);
+		break;
+	case PVM_OP_SHLO_R_IMM_ALT_64:
+		shift_imm_alt(c, X64_SHR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_SHAR_R_IMM_ALT_64:
+		shift_imm_alt(c, X64_SAR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_ROT_R_64_IMM_ALT:
+		shift_imm_alt(c, X64_ROR, X64_W64, a, b, x);
+		break;
+	case PVM_OP_ROT_R_32_IMM_ALT:
+		shift_imm_alt(c, X64_ROR, X64_W32, a, b, x);
+		break;
+	case PVM_OP_NEG_ADD_IMM_32:
+	case PVM_OP_NEG_ADD_IMM_64: {
+		enum x64_width w = inst->op == PVM_OP_NEG_ADD_IMM_32 ? X64_W32 : X64_W64;
+		if (ra == rb) {
+			c->at = x64_unary_r(c->at, X64_NEG, w, ra);
+			if (x)
+				c->at = x64_alu_ri(c->at, X64_ADD, w, ra, (int32_t)x);
+		} else {
+			c->at = x64_mov_ri64(c->at, ra, x);
+			c->at = x64_alu_rr(c->at, X64_SUB, w, ra, rb);
+		}
+		if (w == X64_W32)
+			sign_extend_32(c, ra);
+		break;
+	}
+	case PVM_OP_CMOV_IZ_IMM:
+	case PVM_OP_CMOV_NZ_IMM:
+		c->at = x64_mov_ri64(c->at, SCRATCH, x);
+		c->at = x64_test_rr(c->at, X64_W64, rb, rb);
+		c->at = x64_cmovcc_rr(c->at, inst->op == PVM_OP_CMOV_IZ_IMM ? X64_E : X64_NE, X64_W64, ra, SCRATCH);
+		break;
+
+	case PVM_OP_ADD_32:
+		alu3(c, X64_ADD, X64_W32, true, d, a, b);
+		break;
+	case PVM_OP_SUB_32:
+		alu3(c, X64_SUB, X64_W32, false, d, a, b);
+		break;
+	case PVM_OP_ADD_64:
+		if (rd != ra && rd != rb)
+			c->at = x64_lea(c->at, X64_W64, rd, x64_mem_index(ra, rb, 1, 0));
+		else
+			alu3(c, X64_ADD, X64_W64, true, d, a, b);
+		break;
+	case PVM_OP_SUB_64:
+		alu3(c, X64_SUB, X64_W64, false, d, a, b);
+		break;
+	case PVM_OP_AND:
+		alu3(c, X64_AND, X64_W64, true, d, a, b);
+		break;
+	case PVM_OP_XOR:
+		alu3(c, X64_XOR, X64_W64, true, d, a, b);
+		break;
+	case PVM_OP_OR:
+		alu3(c, X64_OR, X64_W64, true, d, a, b);
+		break;
+	case PVM_OP_MUL_32:
+		mul3(c, X64_W32, d, a, b);
+		break;
+	case PVM_OP_MUL_64:
+		mul3(c, X64_W64, d, a, b);
+		break;
+	case PVM_OP_DIV_U_32:
+		divide(c, (struct division){X64_W32, false, false}, d, a, b);
+		break;
+	case PVM_OP_DIV_S_32:
+		divide(c, (struct division){X64_W32, true, false}, d, a, b);
+		break;
+	case PVM_OP_REM_U_32:
+		divide(c, (struct division){X64_W32, false, true}, d, a, b);
+		break;
+	case PVM_OP_REM_S_32:
+		divide(c, (struct division){X64_W32, true, true}, d, a, b);
+		break;
+	case PVM_OP_DIV_U_64:
+		divide(c, (struct division){X64_W64, false, false}, d, a, b);
+		break;
+	case PVM_OP_DIV_S_64:
+		divide(c, (struct division){X64_W64, true, false}, d, a, b);
+		break;
+	case PVM_OP_REM_U_64:
+		divide(c, (struct division){X64_W64, false, true}, d, a, b);
+		break;
+	case PVM_OP_REM_S_64:
+		divide(c, (struct division){X64_W64, true, true}, d, a, b);
+		break;
+	case PVM_OP_SHLO_L_32:
+		shift3(c, X64_SHL, X64_W32, d, a, b);
+		break;
+	case PVM_OP_SHLO_R_32:
+		shift3(c, X64_SHR, X64_W32, d, a, b);
+		break;
+	case PVM_OP_SHAR_R_32:
+		shift3(c, X64_SAR, X64_W32, d, a, b);
+		break;
+	case PVM_OP_SHLO_L_64:
+		shift3(c, X64_SHL, X64_W64, d, a, b);
+		break;
+	case PVM_OP_SHLO_R_64:
+		shift3(c, X64_SHR, X64_W64, d, a, b);
+		break;
+	case PVM_OP_SHAR_R_64:
+		shift3(c, X64_SAR, X64_W64, d, a, b);
+		break;
+	case PVM_OP_ROT_L_64:
+		shift3(c, X64_ROL, X64_W64, d, a, b);
+		break;
+	case PVM_OP_ROT_L_32:
+		shift3(c, X64_ROL, X64_W32, d, a, b);
+		break;
+	case PVM_OP_ROT_R_64:
+		shift3(c, X64_ROR, X64_W64, d, a, b);
+		break;
+	case PVM_OP_ROT_R_32:
+		shift3(c, X64_ROR, X64_W32, d, a, b);
+		break;
+	case PVM_OP_MUL_UPPER_S_S:
+		mul_upper(c, UPPER_SS, d, a, b);
+		break;
+	case PVM_OP_MUL_UPPER_U_U:
+		mul_upper(c, UPPER_UU, d, a, b);
+		break;
+	case PVM_OP_MUL_UPPER_S_U:
+		mul_upper(c, UPPER_SU, d, a, b);
+		break;
+	case PVM_OP_SET_LT_U:
+		c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, ra, rb);
+		set_flag(c, X64_B, d);
+		break;
+	case PVM_OP_SET_LT_S:
+		c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, ra, rb);
+		set_flag(c, X64_L, d);
+		break;
+	case PVM_OP_CMOV_IZ:
+	case PVM_OP_CMOV_NZ:
+		c->at = x64_test_rr(c->at, X64_W64, rb, rb);
+		c->at = x64_cmovcc_rr(c->at, inst->op == PVM_OP_CMOV_IZ ? X64_E : X64_NE, X64_W64, rd, ra);
+		break;
+	case PVM_OP_AND_INV:
+	case PVM_OP_OR_INV:
+		c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, rb);
+		c->at = x64_unary_r(c->at, X64_NOT, X64_W64, SCRATCH);
+		c->at = x64_alu_rr(c->at, inst->op == PVM_OP_AND_INV ? X64_AND : X64_OR, X64_W64, SCRATCH, ra);
+		c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
+		break;
+	case PVM_OP_XNOR:
+		c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, ra);
+		c->at = x64_alu_rr(c->at, X64_XOR, X64_W64, SCRATCH, rb);
+		c->at = x64_unary_r(c->at, X64_NOT, X64_W64, SCRATCH);
+		c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
+		break;
+	case PVM_OP_MAX:
+		select3(c, X64_L, d, a, b);
+		break;
+	case PVM_OP_MAX_U:
+		select3(c, X64_B, d, a, b);
+		break;
+	case PVM_OP_MIN:
+		select3(c, X64_G, d, a, b);
+		break;
+	case PVM_OP_MIN_U:
+		select3(c, X64_A, d, a, b);
+		break;
+	default:
+		/* Every op is handled above; an unknown one traps. */
+		exit_at(c, PVM_JIT_EXIT_PANIC, inst->pc);
+		break;
+	}
+}
+
+/* ---- stubs and patches ------------------------------------------------------------ */
+
+static void emit_stub(struct compiler *c, const struct stub *stub)
+{
+	x64_patch_rel32(c->start + stub->field, c->at);
+	switch ((enum stub_kind)stub->kind) {
+	case STUB_PANIC:
+		exit_at(c, PVM_JIT_EXIT_PANIC, stub->pc);
+		break;
+	case STUB_DYNAMIC: {
+		c->at = x64_alu_ri(c->at, X64_CMP, X64_W32, SCRATCH, (int32_t)HALT_INDEX);
+		c->at = x64_jcc_rel8(c->at, X64_NE, 0);
+		uint8_t *panic = c->at - 1;
+		exit_at(c, PVM_JIT_EXIT_HALT, stub->pc);
+		x64_patch_rel8(panic, c->at);
+		exit_at(c, PVM_JIT_EXIT_PANIC, stub->pc);
+		break;
+	}
+	case STUB_GAS_REFUND:
+		c->at = x64_alu_mi(c->at, X64_ADD, X64_W64, CONTEXT_MEM(gas), stub->cost);
+		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
+		break;
+	case STUB_GAS_REFUND_CX:
+		c->at = x64_alu_mr(c->at, X64_ADD, X64_W64, CONTEXT_MEM(gas), SCRATCH);
+		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
+		break;
+	case STUB_GAS:
+		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
+		break;
+	}
+}
+
+/* ---- the pass ------------------------------------------------------------------------- */
+
+static void release_scratch(struct compiler *c, const struct pvm_allocator *allocator)
+{
+	const struct pvm_program *program = c->program;
+	pvm_release(allocator, c->entry_at, ((size_t)program->code.length + 1) * sizeof *c->entry_at);
+	pvm_release(allocator, c->forward, (size_t)program->instruction_count * sizeof *c->forward);
+	pvm_release(allocator, c->stubs,
+		    ((size_t)program->instruction_count * STUBS_PER_INST + program->block_count) * sizeof *c->stubs);
+}
+
+int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
+		    uint8_t *buffer, size_t capacity, const struct pvm_allocator *allocator, struct pvm_error *error)
+{
+	*code = (struct pvm_jit_code){.program = program, .options = *options, .bytes = buffer};
+	if (options->memory >= PVM_JIT_MEMORY_COUNT || options->gas >= PVM_JIT_GAS_COUNT) {
+		pvm_error_set(error, 0, "unknown compiler options (memory model %u, gas metering %u)",
+			      (unsigned)options->memory, (unsigned)options->gas);
+		return -1;
+	}
+	if (program->blob.jump_count > MAX_JUMP_COUNT) {
+		pvm_error_set(error, 0, "jump table of %u entries is larger than the compiler supports (%u)",
+			      program->blob.jump_count, MAX_JUMP_COUNT);
+		return -1;
+	}
+	if (capacity < pvm_jit_capacity(program, options)) {
+		pvm_error_set(error, 0, "code buffer of %llu bytes is smaller than the %llu the program may need",
+			      (unsigned long long)capacity, (unsigned long long)pvm_jit_capacity(program, options));
+		return -1;
+	}
+	struct compiler c = {.program = program, .options = *options, .start = buffer, .at = buffer};
+	size_t stub_capacity = (size_t)program->instruction_count * STUBS_PER_INST + program->block_count;
+	c.entry_at = pvm_allocate(allocator, ((size_t)program->code.length + 1) * sizeof *c.entry_at);
+	c.forward = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *c.forward);
+	c.stubs = pvm_allocate(allocator, stub_capacity * sizeof *c.stubs);
+	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
+	code->jump_count = program->blob.jump_count;
+	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
+	if (!c.entry_at || !c.forward || !c.stubs || !code->sites || !code->jump_offsets) {
+		release_scratch(&c, allocator);
+		pvm_jit_free(code, allocator);
+		pvm_error_set(error, 0, "out of memory compiling %u instructions", program->instruction_count);
+		return -1;
+	}
+
+	code->enter_offset = offset_of(&c, c.at);
+	emit_enter(&c);
+	emit_exits(&c);
+	code->fault_offset = offset_of(&c, c.exits[PVM_JIT_EXIT_FAULT]);
+
+	struct pvm_inst inst;
+	for (uint32_t b = 0; b < program->block_count; b++) {
+		const struct pvm_block *block = &program->blocks[b];
+		uint32_t pc = block->pc;
+		for (uint32_t i = 0; i < block->count; i++) {
+			pvm_decode(&program->code, pc, &inst);
+			struct pvm_jit_site *site = &code->sites[code->site_count++];
+			site->pc = pc;
+			site->entry = offset_of(&c, c.at);
+			if (options->step)
+				exit_at(&c, PVM_JIT_EXIT_STEP, pc);
+			site->charge = offset_of(&c, c.at);
+			if (i == 0) {
+				c.entry_at[pc] = site->entry;
+				charge_block(&c, block);
+			}
+			site->body = offset_of(&c, c.at);
+			instruction(&c, &inst);
+			pc = inst.next;
+		}
+	}
+	code->cold_offset = offset_of(&c, c.at);
+	for (uint32_t i = 0; i < c.stub_count; i++)
+		emit_stub(&c, &c.stubs[i]);
+	for (uint32_t i = 0; i < c.forward_count; i++)
+		x64_patch_rel32(c.start + c.forward[i].field, c.start + c.entry_at[c.forward[i].target_pc]);
+	for (uint32_t j = 0; j < code->jump_count; j++) {
+		uint32_t target = pvm_blob_jump_entry(&program->blob, j);
+		code->jump_offsets[j] = pvm_program_is_jump_target(program, target)
+						? c.entry_at[target]
+						: offset_of(&c, c.exits[PVM_JIT_EXIT_PANIC]);
+	}
+	code->size = offset_of(&c, c.at);
+	release_scratch(&c, allocator);
+	return 0;
+}
+
+void pvm_jit_free(struct pvm_jit_code *code, const struct pvm_allocator *allocator)
+{
+	if (!code->program)
+		return;
+	pvm_release(allocator, code->sites, (size_t)code->program->instruction_count * sizeof *code->sites);
+	pvm_release(allocator, code->jump_offsets, (size_t)code->jump_count * sizeof *code->jump_offsets);
+	code->sites = NULL;
+	code->jump_offsets = NULL;
+}
+
+void pvm_jit_fill_jump_table(const struct pvm_jit_code *code, uint64_t code_address, uint64_t *table)
+{
+	for (uint32_t j = 0; j < code->jump_count; j++)
+		table[j] = code_address + code->jump_offsets[j];
+}
+
+const struct pvm_jit_site *pvm_jit_site_at(const struct pvm_jit_code *code, uint32_t pc)
+{
+	uint32_t low = 0, high = code->site_count;
+	while (low < high) {
+		uint32_t middle = low + (high - low) / 2;
+		if (code->sites[middle].pc < pc)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	return low < code->site_count && code->sites[low].pc == pc ? &code->sites[low] : NULL;
+}
+
+const struct pvm_jit_site *pvm_jit_site_containing(const struct pvm_jit_code *code, uint32_t offset)
+{
+	if (code->site_count == 0 || offset < code->sites[0].entry || offset >= code->cold_offset)
+		return NULL;
+	uint32_t low = 0, high = code->site_count;
+	while (high - low > 1) {
+		uint32_t middle = low + (high - low) / 2;
+		if (code->sites[middle].entry <= offset)
+			low = middle;
+		else
+			high = middle;
+	}
+	return &code->sites[low];
+}
+
+bool pvm_inst_access(const struct pvm_inst *inst, const uint64_t regs[PVM_REGISTER_COUNT], uint32_t *address,
+		     uint32_t *width, bool *write)
+{
+	const struct pvm_op_info *info = &pvm_ops[inst->op];
+	if (!(info->flags & (PVM_LOAD | PVM_STORE)))
+		return false;
+	switch (info->args) {
+	case PVM_ARGS_REG_IMM:
+	case PVM_ARGS_IMM2:
+		*address = (uint32_t)inst->imm_x;
+		break;
+	case PVM_ARGS_REG_IMM2:
+		*address = (uint32_t)(regs[inst->ra] + inst->imm_x);
+		break;
+	case PVM_ARGS_REG2_IMM:
+		*address = (uint32_t)(regs[inst->rb] + inst->imm_x);
+		break;
+	default:
+		return false;
+	}
+	*width = info->width;
+	*write = (info->flags & PVM_STORE) != 0;
+	return true;
+}
