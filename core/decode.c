@@ -44,6 +44,14 @@ enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, bool *defined)
 /* Little-endian, `length` bytes (0..8) of zeta from `offset`. */
 static uint64_t read_le(const struct pvm_code *code, uint64_t offset, uint32_t length)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Away from the end, one unaligned load does it. */
+	if (offset + 8 <= code->length) {
+		uint64_t word;
+		__builtin_memcpy(&word, code->bytes + offset, 8);
+		return length >= 8 ? word : word & ((1ull << (8 * length)) - 1);
+	}
+#endif
 	uint64_t value = 0;
 	for (uint32_t i = 0; i < length; i++)
 		value |= (uint64_t)zeta(code, offset + i) << (8 * i);

@@ -571,7 +571,8 @@ static const struct branch_row branch_rows[PVM_OP_COUNT] = {
 static void branch(struct compiler *c, const struct pvm_inst *inst)
 {
 	const struct branch_row *row = &branch_rows[inst->op];
-	int64_t target = (int64_t)inst->imm_y;
+	int64_t target;
+	pvm_inst_target(inst, &target);
 	if (c->options.gas == PVM_JIT_GAS_ASYNC && target <= inst->pc)
 		async_gas_check(c);
 	if (!row->with_imm)
