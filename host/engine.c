@@ -4,19 +4,41 @@
 
 void corral_engine_config_init(corral_engine_config *config)
 {
-	*config = (corral_engine_config){.backend = CORRAL_BACKEND_INTERPRETER};
+	*config = (corral_engine_config){.backend = CORRAL_BACKEND_INTERPRETER, .sandbox = CORRAL_SANDBOX_NONE};
+}
+
+static corral_result check_config(const corral_engine_config *config, corral_error *error)
+{
+	if (config->backend > CORRAL_BACKEND_JIT)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "unknown backend %u; this build has the interpreter (0) and the jit (1)",
+				 (unsigned)config->backend);
+	if (config->sandbox != CORRAL_SANDBOX_NONE)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "unknown sandbox %u; this build runs code in this process only (sandbox none, 0)",
+				 (unsigned)config->sandbox);
+	if (config->cross_check && config->backend != CORRAL_BACKEND_JIT)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "the cross-check compares the jit with the interpreter: it needs the jit backend");
+	if (config->backend != CORRAL_BACKEND_JIT)
+		return CORRAL_OK;
+	corral_result result = host_jit_check_cpu(error);
+	if (result == CORRAL_OK)
+		result = host_jit_signals_install(error);
+	return result;
 }
 
 corral_result corral_engine_new(const corral_engine_config *config, corral_engine **engine, corral_error *error)
 {
 	corral_engine_config defaults;
+	*engine = NULL;
 	if (!config) {
 		corral_engine_config_init(&defaults);
 		config = &defaults;
 	}
-	if (config->backend != CORRAL_BACKEND_INTERPRETER)
-		return host_fail(error, CORRAL_ERROR_ARGUMENT, "unknown backend %u; this build has the interpreter (0)",
-				 (unsigned)config->backend);
+	corral_result result = check_config(config, error);
+	if (result != CORRAL_OK)
+		return result;
 	*engine = calloc(1, sizeof **engine);
 	if (!*engine)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate an engine");

@@ -1,10 +1,15 @@
 /* Guest memory in the host process, for the in-process backends.
  *
- * One 4 GiB PROT_NONE reservation per instance: guest address a is base[a],
- * and untouched pages cost nothing. A mapped page is opened read-write in the
- * host whatever the guest may do with it — the core's access table is what
- * enforces read-only — so that the embedder can fill read-only data. Unmapping
- * closes the page again and drops its contents. */
+ * One PROT_NONE reservation per instance:
+ *
+ *   [below the anchor: context, jump table][4 GiB guest space][guard]
+ *
+ * Guest address a is base[a], and untouched pages cost nothing. Each page's
+ * host protection is the guest's access exactly (none, read, read-write):
+ * compiled code tests nothing before an access and relies on the hardware
+ * fault, and the guard catches an access that starts below 4 GiB and runs
+ * past it. The embedder may still write read-only pages: the copy opens them
+ * read-write and closes them again. Unmapping drops the contents. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -15,41 +20,86 @@
 #include "host/internal.h"
 
 #define GUEST_SPACE (1ull << 32)
+/* More than the widest access (8 bytes) can reach past 4 GiB. */
+#define GUARD_SIZE (64u << 10)
 
-static int protect_pages(uint8_t *base, uint32_t first_page, uint64_t count, enum pvm_access access)
+static const int protection_of[] = {
+	[PVM_ACCESS_NONE] = PROT_NONE,
+	[PVM_ACCESS_READ] = PROT_READ,
+	[PVM_ACCESS_WRITE] = PROT_READ | PROT_WRITE,
+};
+
+static uint8_t *page_address(const struct host_memory *memory, uint64_t page)
 {
-	void *start = base + ((uint64_t)first_page << PVM_PAGE_SHIFT);
+	return memory->core.base + (page << PVM_PAGE_SHIFT);
+}
+
+static int protect_pages(struct host_memory *memory, uint32_t first_page, uint64_t count, enum pvm_access access)
+{
+	void *start = page_address(memory, first_page);
 	size_t bytes = (size_t)(count << PVM_PAGE_SHIFT);
-	if (mprotect(start, bytes, access == PVM_ACCESS_NONE ? PROT_NONE : PROT_READ | PROT_WRITE))
+	if (mprotect(start, bytes, protection_of[access]))
 		return -1;
 	if (access == PVM_ACCESS_NONE && madvise(start, bytes, MADV_DONTNEED))
 		return -1;
 	return 0;
 }
 
+/* Gives pages [first, first + count) the protection their access says
+ * again, one mprotect per run of equal access. */
+static int restore_protection(struct host_memory *memory, uint64_t first, uint64_t count)
+{
+	const uint8_t *access = memory->core.access;
+	uint64_t end = first + count;
+	while (first < end) {
+		uint64_t run = first + 1;
+		while (run < end && access[run] == access[first])
+			run++;
+		if (mprotect(page_address(memory, first), (size_t)((run - first) << PVM_PAGE_SHIFT),
+			     protection_of[access[first]]))
+			return -1;
+		first = run;
+	}
+	return 0;
+}
+
 /* The core's hook, for sbrk. */
 static int core_set_access(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count, enum pvm_access access)
 {
-	return protect_pages(memory->base, first_page, page_count, access);
+	return protect_pages(memory->host, first_page, page_count, access);
 }
 
-corral_result host_memory_init(struct host_memory *memory, corral_error *error)
+corral_result host_memory_init(struct host_memory *memory, size_t below, corral_error *error)
 {
 	*memory = (struct host_memory){0};
 	long page = sysconf(_SC_PAGESIZE);
 	if (page != PVM_PAGE_SIZE)
 		return host_fail(error, CORRAL_ERROR_SYSTEM,
 				 "the host's page size is %ld bytes; guest memory needs 4096-byte pages", page);
-	void *base = mmap(NULL, GUEST_SPACE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
+	if (below % PVM_PAGE_SIZE)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%zu bytes below guest memory is not a whole number of pages", below);
+	size_t size = below + GUEST_SPACE + GUARD_SIZE;
+	uint8_t *reservation = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (reservation == MAP_FAILED)
 		return host_fail(error, CORRAL_ERROR_SYSTEM,
-				 "cannot reserve 4 GiB of address space for guest memory: %s", strerror(errno));
+				 "cannot reserve %zu bytes of address space for guest memory: %s", size,
+				 strerror(errno));
+	if (below && mprotect(reservation, below, PROT_READ | PROT_WRITE)) {
+		int problem = errno;
+		munmap(reservation, size);
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot open the %zu bytes below guest memory: %s", below,
+				 strerror(problem));
+	}
 	uint8_t *access = calloc(PVM_PAGE_COUNT, 1);
 	if (!access) {
-		munmap(base, GUEST_SPACE);
+		munmap(reservation, size);
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate the page-access table");
 	}
-	memory->core.base = base;
+	memory->reservation = reservation;
+	memory->reservation_size = size;
+	memory->below = below;
+	memory->core.base = reservation + below;
 	memory->core.access = access;
 	memory->core.set_access = core_set_access;
 	memory->core.host = memory;
@@ -60,11 +110,10 @@ corral_result host_memory_init(struct host_memory *memory, corral_error *error)
 
 void host_memory_free(struct host_memory *memory)
 {
-	if (memory->core.base)
-		munmap(memory->core.base, GUEST_SPACE);
+	if (memory->reservation)
+		munmap(memory->reservation, memory->reservation_size);
 	free(memory->core.access);
-	memory->core.base = NULL;
-	memory->core.access = NULL;
+	*memory = (struct host_memory){0};
 }
 
 corral_result host_memory_set_access(struct host_memory *memory, uint32_t address, uint64_t length,
@@ -86,7 +135,7 @@ corral_result host_memory_set_access(struct host_memory *memory, uint32_t addres
 		return CORRAL_OK;
 	uint32_t first = address >> PVM_PAGE_SHIFT;
 	uint64_t count = length >> PVM_PAGE_SHIFT;
-	if (protect_pages(memory->core.base, first, count, (enum pvm_access)access))
+	if (protect_pages(memory, first, count, (enum pvm_access)access))
 		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot map 0x%x + 0x%llx: %s", address,
 				 (unsigned long long)length, strerror(errno));
 	memset(memory->core.access + first, (int)access, (size_t)count);
@@ -102,15 +151,28 @@ corral_result host_memory_copy(struct host_memory *memory, uint32_t address, voi
 				 verb, length, address);
 	if (length == 0)
 		return CORRAL_OK;
+	uint64_t first_page = address >> PVM_PAGE_SHIFT;
 	uint64_t last_page = ((uint64_t)address + length - 1) >> PVM_PAGE_SHIFT;
-	for (uint64_t page = address >> PVM_PAGE_SHIFT; page <= last_page; page++)
+	bool read_only = false;
+	for (uint64_t page = first_page; page <= last_page; page++) {
 		if (memory->core.access[page] == PVM_ACCESS_NONE)
 			return host_fail(error, CORRAL_ERROR_ACCESS,
 					 "cannot %s %zu bytes at 0x%x: page 0x%llx is not mapped", verb, length,
 					 address, (unsigned long long)(page << PVM_PAGE_SHIFT));
-	if (write)
-		memcpy(memory->core.base + address, buffer, length);
-	else
+		read_only |= memory->core.access[page] == PVM_ACCESS_READ;
+	}
+	if (!write) {
 		memcpy(buffer, memory->core.base + address, length);
+		return CORRAL_OK;
+	}
+	uint64_t count = last_page - first_page + 1;
+	if (read_only &&
+	    mprotect(page_address(memory, first_page), (size_t)(count << PVM_PAGE_SHIFT), PROT_READ | PROT_WRITE))
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot open read-only pages at 0x%x for writing: %s",
+				 address, strerror(errno));
+	memcpy(memory->core.base + address, buffer, length);
+	if (read_only && restore_protection(memory, first_page, count))
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot close read-only pages at 0x%x again: %s", address,
+				 strerror(errno));
 	return CORRAL_OK;
 }

@@ -1,3 +1,5 @@
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +8,23 @@
 void corral_instance_config_init(corral_instance_config *config)
 {
 	*config = (corral_instance_config){.gas = 0};
+}
+
+static corral_result lay_out(struct host_memory *memory, const struct loader_layout *layout, corral_error *error)
+{
+	for (uint32_t i = 0; i < layout->region_count; i++) {
+		const struct loader_region *region = &layout->regions[i];
+		corral_result result =
+			host_memory_set_access(memory, region->address, region->length, region->access, error);
+		if (result == CORRAL_OK && region->data_length)
+			result = host_memory_copy(memory, region->address, (void *)region->data, region->data_length,
+						  true, error);
+		if (result != CORRAL_OK)
+			return result;
+	}
+	memory->core.heap_top = layout->heap_top;
+	memory->core.heap_end = layout->heap_end;
+	return CORRAL_OK;
 }
 
 static corral_result lay_out_standard(corral_instance *instance, const corral_instance_config *config,
@@ -19,19 +38,12 @@ static corral_result lay_out_standard(corral_instance *instance, const corral_in
 				 module->name, config->arguments_length, LOADER_INPUT_SIZE);
 	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout, &problem))
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", module->name, problem.message);
-	for (uint32_t i = 0; i < layout.region_count; i++) {
-		const struct loader_region *region = &layout.regions[i];
-		corral_result result = host_memory_set_access(&instance->memory, region->address, region->length,
-							      region->access, error);
-		if (result == CORRAL_OK && region->data_length)
-			result = host_memory_copy(&instance->memory, region->address, (void *)region->data,
-						  region->data_length, true, error);
-		if (result != CORRAL_OK)
-			return result;
-	}
+	corral_result result = lay_out(&instance->memory, &layout, error);
+	if (result == CORRAL_OK && instance->twin)
+		result = lay_out(&instance->twin->memory, &layout, error);
+	if (result != CORRAL_OK)
+		return result;
 	memcpy(instance->state.regs, layout.regs, sizeof layout.regs);
-	instance->memory.core.heap_top = layout.heap_top;
-	instance->memory.core.heap_end = layout.heap_end;
 	return CORRAL_OK;
 }
 
@@ -48,7 +60,11 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 	if (!instance)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate an instance", module->name);
 	instance->module = module;
-	corral_result result = host_memory_init(&instance->memory, error);
+	/* The compiled code's context and jump table lie below guest memory. */
+	size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
+	corral_result result = host_memory_init(&instance->memory, below, error);
+	if (result == CORRAL_OK && module->engine && module->engine->config.cross_check)
+		result = host_twin_new(instance, error);
 	if (result == CORRAL_OK && module->container.format != CORRAL_FORMAT_BLOB)
 		result = lay_out_standard(instance, config, error);
 	if (result != CORRAL_OK) {
@@ -57,6 +73,8 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 	}
 	instance->state.gas = config->gas;
 	pvm_state_set_pc(&instance->state, 0);
+	if (instance->twin)
+		instance->twin->state = instance->state;
 	*out = instance;
 	return CORRAL_OK;
 }
@@ -65,6 +83,7 @@ void corral_instance_free(corral_instance *instance)
 {
 	if (!instance)
 		return;
+	host_twin_free(instance->twin);
 	host_memory_free(&instance->memory);
 	free(instance);
 }
@@ -85,11 +104,11 @@ const char *corral_interrupt_name(corral_interrupt_kind kind)
 	return kind <= CORRAL_STEP ? interrupt_names[kind] : "?";
 }
 
-corral_interrupt corral_instance_run(corral_instance *instance)
+corral_interrupt host_interp_run(const corral_module *module, struct pvm_state *state, struct host_memory *memory,
+				 bool step)
 {
 	struct pvm_exit exit;
-	pvm_interp_run(&instance->module->interp, &instance->state, &instance->memory.core, instance->single_step,
-		       &exit);
+	pvm_interp_run(&module->interp, state, &memory->core, step, &exit);
 	corral_interrupt interrupt = {.kind = kind_of_status[exit.status], .pc = exit.pc};
 	if (exit.status == PVM_STATUS_HOST_CALL)
 		interrupt.host_call = exit.argument;
@@ -98,10 +117,42 @@ corral_interrupt corral_instance_run(corral_instance *instance)
 	return interrupt;
 }
 
+bool host_is_block_start(const struct pvm_program *program, uint32_t pc)
+{
+	int64_t block = pvm_program_block_at(program, pc);
+	return block >= 0 && program->blocks[block].pc == pc;
+}
+
+void host_divergence(corral_instance *instance, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(instance->divergence, sizeof instance->divergence, format, args);
+	va_end(args);
+}
+
+corral_interrupt corral_instance_run(corral_instance *instance)
+{
+	instance->divergence[0] = 0;
+	if (instance->twin)
+		return host_cross_check_run(instance);
+	if (instance->module->jit.ready)
+		return host_jit_run(instance, instance->single_step);
+	return host_interp_run(instance->module, &instance->state, &instance->memory, instance->single_step);
+}
+
 void corral_instance_set_single_step(corral_instance *instance, bool enabled)
 {
 	instance->single_step = enabled;
 }
+
+const char *corral_instance_divergence(const corral_instance *instance)
+{
+	return instance->divergence[0] ? instance->divergence : NULL;
+}
+
+/* In cross-check mode every change the embedder makes goes to the
+ * interpreter's twin as well. */
 
 uint64_t corral_instance_reg(const corral_instance *instance, unsigned index)
 {
@@ -110,8 +161,11 @@ uint64_t corral_instance_reg(const corral_instance *instance, unsigned index)
 
 void corral_instance_set_reg(corral_instance *instance, unsigned index, uint64_t value)
 {
-	if (index < CORRAL_REGISTER_COUNT)
-		instance->state.regs[index] = value;
+	if (index >= CORRAL_REGISTER_COUNT)
+		return;
+	instance->state.regs[index] = value;
+	if (instance->twin)
+		instance->twin->state.regs[index] = value;
 }
 
 uint32_t corral_instance_pc(const corral_instance *instance)
@@ -122,6 +176,8 @@ uint32_t corral_instance_pc(const corral_instance *instance)
 void corral_instance_set_pc(corral_instance *instance, uint32_t pc)
 {
 	pvm_state_set_pc(&instance->state, pc);
+	if (instance->twin)
+		pvm_state_set_pc(&instance->twin->state, pc);
 }
 
 int64_t corral_instance_gas(const corral_instance *instance)
@@ -132,16 +188,23 @@ int64_t corral_instance_gas(const corral_instance *instance)
 void corral_instance_set_gas(corral_instance *instance, int64_t gas)
 {
 	instance->state.gas = gas;
+	if (instance->twin)
+		instance->twin->state.gas = gas;
 }
 
 corral_result corral_instance_map(corral_instance *instance, uint32_t address, uint64_t length,
 				  corral_page_access access, corral_error *error)
 {
-	return host_memory_set_access(&instance->memory, address, length, access, error);
+	corral_result result = host_memory_set_access(&instance->memory, address, length, access, error);
+	if (result == CORRAL_OK && instance->twin)
+		result = host_memory_set_access(&instance->twin->memory, address, length, access, error);
+	return result;
 }
 
 uint64_t corral_instance_sbrk(corral_instance *instance, uint64_t amount)
 {
+	if (instance->twin)
+		pvm_memory_sbrk(&instance->twin->memory.core, amount);
 	return pvm_memory_sbrk(&instance->memory.core, amount);
 }
 
@@ -159,5 +222,8 @@ corral_result corral_instance_read(const corral_instance *instance, uint32_t add
 corral_result corral_instance_write(corral_instance *instance, uint32_t address, const void *buffer, size_t length,
 				    corral_error *error)
 {
-	return host_memory_copy(&instance->memory, address, (void *)buffer, length, true, error);
+	corral_result result = host_memory_copy(&instance->memory, address, (void *)buffer, length, true, error);
+	if (result == CORRAL_OK && instance->twin)
+		result = host_memory_copy(&instance->twin->memory, address, (void *)buffer, length, true, error);
+	return result;
 }

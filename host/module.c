@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ void corral_module_config_init(corral_module_config *config)
 		.isa = CORRAL_ISA_GP07,
 		.format = CORRAL_FORMAT_AUTO,
 		.gas_model = CORRAL_GAS_NAIVE,
+		.metering = CORRAL_METERING_SYNC,
 	};
 }
 
@@ -111,6 +113,34 @@ static corral_result check_exports(const corral_module *module, corral_error *er
 	return CORRAL_OK;
 }
 
+static const char *const metering_names[] = {
+	[CORRAL_METERING_SYNC] = "sync",
+	[CORRAL_METERING_ASYNC] = "async",
+	[CORRAL_METERING_OFF] = "off",
+};
+
+/* The interpreter meters exactly and the cross-check compares gas with it,
+ * so only the JIT alone may meter otherwise. */
+static corral_result check_metering(const corral_engine *engine, const corral_module_config *config, const char *name,
+				    corral_error *error)
+{
+	if (config->metering > CORRAL_METERING_OFF)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown gas metering %u", name,
+				 (unsigned)config->metering);
+	if (config->metering == CORRAL_METERING_SYNC)
+		return CORRAL_OK;
+	if (!engine || engine->config.backend != CORRAL_BACKEND_JIT)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%s: the interpreter meters gas exactly; --gas-metering %s needs the jit backend",
+				 name, metering_names[config->metering]);
+	if (engine->config.cross_check)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%s: the cross-check compares gas with the interpreter, which meters exactly; "
+				 "--gas-metering %s cannot be cross-checked",
+				 name, metering_names[config->metering]);
+	return CORRAL_OK;
+}
+
 corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
 				const corral_module_config *config, corral_module **out, corral_error *error)
 {
@@ -131,12 +161,21 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 	if (config->format > CORRAL_FORMAT_POLKAVM)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT, "%s: unknown program format %u", name,
 				 (unsigned)config->format);
+	corral_result checked = check_metering(engine, config, name, error);
+	if (checked != CORRAL_OK)
+		return checked;
 
 	corral_module *module = calloc(1, sizeof *module);
 	if (!module)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate a module", name);
 	module->engine = engine;
 	module->isa = config->isa;
+	module->metering = config->metering;
+	if (pthread_mutex_init(&module->step_lock, NULL)) {
+		free(module);
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot create a lock", name);
+	}
+	module->step_lock_ready = true;
 	module->name = strdup(name);
 	module->bytes = malloc(length ? length : 1);
 	if (!module->name || !module->bytes) {
@@ -181,6 +220,13 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: %s", name, problem.message);
 	}
 	module->interp_ready = true;
+	if (engine && engine->config.backend == CORRAL_BACKEND_JIT) {
+		result = host_jit_compile(module, false, &module->jit, error);
+		if (result != CORRAL_OK) {
+			corral_module_free(module);
+			return result;
+		}
+	}
 	*out = module;
 	return CORRAL_OK;
 }
@@ -189,6 +235,10 @@ void corral_module_free(corral_module *module)
 {
 	if (!module)
 		return;
+	host_jit_release(&module->jit);
+	host_jit_release(&module->jit_step);
+	if (module->step_lock_ready)
+		pthread_mutex_destroy(&module->step_lock);
 	if (module->interp_ready)
 		pvm_interp_free(&module->interp, &libc_allocator);
 	pvm_program_free(&module->program, &libc_allocator);
@@ -288,4 +338,28 @@ corral_block_cost corral_module_block(const corral_module *module, size_t index)
 	if (index >= module->program.block_count)
 		return (corral_block_cost){0, 0};
 	return (corral_block_cost){module->program.blocks[index].pc, module->program.blocks[index].cost};
+}
+
+const uint8_t *corral_module_native(const corral_module *module, size_t *length)
+{
+	if (length)
+		*length = module->jit.ready ? module->jit.code.size : 0;
+	return module->jit.ready ? module->jit.code.bytes : NULL;
+}
+
+size_t corral_module_native_at(const corral_module *module, uint32_t pc, size_t *offset)
+{
+	if (offset)
+		*offset = 0;
+	if (!module->jit.ready)
+		return 0;
+	const struct pvm_jit_code *code = &module->jit.code;
+	const struct pvm_jit_site *site = pvm_jit_site_at(code, pc);
+	if (!site)
+		return 0;
+	size_t index = (size_t)(site - code->sites);
+	uint32_t end = index + 1 < code->site_count ? code->sites[index + 1].charge : code->cold_offset;
+	if (offset)
+		*offset = site->charge;
+	return end - site->charge;
 }

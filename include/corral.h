@@ -220,8 +220,10 @@ corral_interrupt corral_instance_run(corral_instance *instance);
 
 void corral_instance_set_single_step(corral_instance *instance, bool enabled);
 
-/* In cross-check mode (corral_engine_config), what differed between the
- * compiled code and the interpreter when a run stopped for it; else NULL. */
+/* Why the last run stopped with a trap that is corral's fault rather than
+ * the program's, or NULL: in cross-check mode (corral_engine_config), what
+ * differed between the compiled code and the interpreter; on the JIT, a
+ * hardware fault that the page-access table allows (an internal error). */
 const char *corral_instance_divergence(const corral_instance *instance);
 
 #define CORRAL_REGISTER_COUNT 13

@@ -1,0 +1,152 @@
+/* Compiled code in executable memory.
+ *
+ * The compiler writes into a fresh read-write anonymous mapping as large as
+ * pvm_jit_capacity says it may need; the unused tail is unmapped and the rest
+ * becomes read+execute. No page is ever writable and executable at once.
+ *
+ * With CORRAL_JIT_DUMP_DIR set, every code buffer compiled is also written to
+ * <dir>/<pid>-<n>.bin, so that scripts/jit_scan.sh can disassemble all the
+ * code a test run produced and prove no forbidden instruction is in it. */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "host/internal.h"
+
+corral_result host_jit_check_cpu(corral_error *error)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+	bool popcnt = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_POPCNT);
+	bool lzcnt = __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & bit_LZCNT);
+	bool bmi1 = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI);
+	const char *missing = !popcnt ? "POPCNT" : !lzcnt ? "LZCNT (ABM)" : !bmi1 ? "BMI1" : NULL;
+	if (missing)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "the jit backend needs an x86-64 CPU with POPCNT, LZCNT and BMI1, and this one has no "
+				 "%s: use the interpreter backend",
+				 missing);
+	return CORRAL_OK;
+#else
+	return host_fail(error, CORRAL_ERROR_ARGUMENT,
+			 "the jit backend compiles to x86-64 and this host is not one: use the interpreter backend");
+#endif
+}
+
+static size_t round_to_pages(size_t bytes)
+{
+	return (bytes + PVM_PAGE_SIZE - 1) & ~(size_t)(PVM_PAGE_SIZE - 1);
+}
+
+static corral_result dump(const corral_module *module, const struct pvm_jit_code *code, corral_error *error)
+{
+	static unsigned counter;
+	const char *dir = getenv("CORRAL_JIT_DUMP_DIR");
+	if (!dir || !*dir)
+		return CORRAL_OK;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%ld-%u.bin", dir, (long)getpid(),
+		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot create %s for CORRAL_JIT_DUMP_DIR: %s",
+				 module->name, path, strerror(errno));
+	size_t done = 0;
+	while (done < code->size) {
+		ssize_t wrote = write(fd, code->bytes + done, code->size - done);
+		if (wrote < 0 && errno == EINTR)
+			continue;
+		if (wrote <= 0) {
+			int problem = wrote < 0 ? errno : ENOSPC;
+			close(fd);
+			return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot write %s: %s", module->name, path,
+					 strerror(problem));
+		}
+		done += (size_t)wrote;
+	}
+	close(fd);
+	return CORRAL_OK;
+}
+
+static const enum pvm_jit_gas gas_of_metering[] = {
+	[CORRAL_METERING_SYNC] = PVM_JIT_GAS_SYNC,
+	[CORRAL_METERING_ASYNC] = PVM_JIT_GAS_ASYNC,
+	[CORRAL_METERING_OFF] = PVM_JIT_GAS_NONE,
+};
+
+corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error)
+{
+	const char *variant = step ? "step-mode code" : "code";
+	struct pvm_jit_options options = {
+		.memory = PVM_JIT_MEMORY_BASE,
+		.gas = gas_of_metering[module->metering],
+		.step = step,
+	};
+	*jit = (struct host_jit){0};
+	size_t capacity = pvm_jit_capacity(&module->program, &options);
+	size_t mapped = round_to_pages(capacity);
+	uint8_t *buffer = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buffer == MAP_FAILED)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot map %zu bytes for the compiled %s: %s",
+				 module->name, mapped, variant, strerror(errno));
+	struct pvm_error problem;
+	if (pvm_jit_compile(&jit->code, &module->program, &options, buffer, capacity, &libc_allocator, &problem)) {
+		munmap(buffer, mapped);
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot compile the %s: %s", module->name,
+				 variant, problem.message);
+	}
+	size_t used = round_to_pages(jit->code.size);
+	if (used < mapped)
+		munmap(buffer + used, mapped - used);
+	jit->mapped = used;
+	jit->ready = true;
+	if (mprotect(buffer, used, PROT_READ | PROT_EXEC)) {
+		int problem_errno = errno;
+		host_jit_release(jit);
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot make the compiled %s executable: %s",
+				 module->name, variant, strerror(problem_errno));
+	}
+	corral_result result = dump(module, &jit->code, error);
+	if (result != CORRAL_OK)
+		host_jit_release(jit);
+	return result;
+}
+
+void host_jit_release(struct host_jit *jit)
+{
+	if (!jit->ready)
+		return;
+	munmap(jit->code.bytes, jit->mapped);
+	pvm_jit_free(&jit->code, &libc_allocator);
+	*jit = (struct host_jit){0};
+}
+
+/* Compiled once per module, the first time any of its instances steps:
+ * most modules never step, and compiling both variants up front would
+ * double the cost of every module. Instances of one module may run on
+ * several threads, hence the lock; once ready the code never changes. */
+const struct host_jit *host_jit_step_code(corral_module *module)
+{
+	if (__atomic_load_n(&module->step_ready, __ATOMIC_ACQUIRE))
+		return &module->jit_step;
+	const struct host_jit *code = NULL;
+	pthread_mutex_lock(&module->step_lock);
+	if (module->step_ready) {
+		code = &module->jit_step;
+	} else if (!module->step_failed) {
+		if (host_jit_compile(module, true, &module->jit_step, &module->step_error) == CORRAL_OK) {
+			__atomic_store_n(&module->step_ready, true, __ATOMIC_RELEASE);
+			code = &module->jit_step;
+		} else {
+			module->step_failed = true;
+		}
+	}
+	pthread_mutex_unlock(&module->step_lock);
+	return code;
+}
