@@ -3,9 +3,10 @@
 #   make              build/corral, build/libcorral.a, build/libcorral.so
 #   make deps         install the Debian packages corral needs (says which)
 #   make demo         the main job: C guests compiled and run, a JAM service, the vectors
-#   make test         unit tests, conformance vectors, round trips, fuzz smoke
+#   make test         unit tests, conformance vectors (interpreter and JIT), C guests, round
+#                     trips, the scan of the JIT's output, fuzz smoke, 20k differential programs
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan
-#   make bench        interpreter and decoder speed figures
+#   make bench        interpreter, decoder and JIT speed; C guests against native code
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each
 #   make fuzz-diff    the differential fuzzer for FUZZ_DIFF_RUNS (10^6) generated programs
 #   make format       clang-format every C file
@@ -104,10 +105,21 @@ test:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory test-run
 
+# Every code buffer the JIT compiles during the tests is written here
+# (CORRAL_JIT_DUMP_DIR) and scanned afterwards for instructions it must
+# never emit (scripts/jit_scan.sh).
+JIT_DUMP := $(BUILD)/jit-dump
+# Generated programs the differential fuzzer runs on every backend in make test.
+FUZZ_DIFF_TEST_RUNS ?= 20000
+
 test-run: all $(TEST_BIN) fuzzers check-freestanding check-format
-	CORRAL_BUILD=$(BUILD) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(TEST_BIN) --jobs 2 --short-filename
-	scripts/conformance.sh $(BUILD)/corral
+	rm -rf $(JIT_DUMP) && mkdir -p $(JIT_DUMP)
+	CORRAL_JIT_DUMP_DIR=$(abspath $(JIT_DUMP)) CORRAL_BUILD=$(BUILD) \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(TEST_BIN) --jobs 2 --short-filename
+	CORRAL_JIT_DUMP_DIR=$(abspath $(JIT_DUMP)) scripts/conformance.sh $(BUILD)/corral
+	scripts/jit_scan.sh $(JIT_DUMP)
 	scripts/fuzz.sh smoke $(BUILD)/fuzz $(FUZZ_SMOKE_RUNS)
+	scripts/fuzz.sh diff $(BUILD)/fuzz $(FUZZ_DIFF_TEST_RUNS)
 
 conformance: all
 	scripts/conformance.sh $(BUILD)/corral
@@ -171,15 +183,16 @@ demo-run: all
 
 $(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lm
 
 bench:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory bench-run
 
-# The C guests it times against their native builds.
+# The C guests it times against their native builds: the examples, the
+# bench's own (bench/guests/) and a generated large program.
 GUEST_BENCH := $(BUILD)/bench/guests
-GUEST_BENCH_NAMES := sieve sha256 interp malloc large
+GUEST_BENCH_NAMES := sieve sha256 interp malloc quicksort large
 GUEST_BENCH_FILES := $(foreach name,$(GUEST_BENCH_NAMES),$(GUEST_BENCH)/$(name).jam $(GUEST_BENCH)/$(name).native)
 
 $(GUEST_BENCH)/large.c: scripts/large_guest.sh
@@ -190,10 +203,18 @@ $(GUEST_BENCH)/%.jam: guest/examples/%.c $(BUILD)/corral sdk
 	@mkdir -p $(dir $@)
 	$(BUILD)/corral cc -O2 $< -o $@
 
+$(GUEST_BENCH)/%.jam: bench/guests/%.c $(BUILD)/corral sdk
+	@mkdir -p $(dir $@)
+	$(BUILD)/corral cc -O2 $< -o $@
+
 $(GUEST_BENCH)/%.jam: $(GUEST_BENCH)/%.c $(BUILD)/corral sdk
 	$(BUILD)/corral cc -O2 $< -o $@
 
 $(GUEST_BENCH)/%.native: guest/examples/%.c
+	@mkdir -p $(dir $@)
+	gcc -O2 -o $@ $<
+
+$(GUEST_BENCH)/%.native: bench/guests/%.c
 	@mkdir -p $(dir $@)
 	gcc -O2 -o $@ $<
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "corral.h"
 
@@ -33,6 +34,32 @@ bool cli_parse_gas_model(const char *text, corral_gas_model *model);
 bool cli_parse_format(const char *text, corral_format *format);
 /* What --format takes, for its usage error: "--format takes %s". */
 extern const char cli_format_choices[];
+
+/* How a program runs (cli/backend.c): --backend interp|jit, --sandbox none,
+ * --gas-metering sync|async|off, --cross-check. */
+struct cli_backend {
+	corral_engine_config engine;
+	corral_gas_metering metering; /* for corral_module_config.metering */
+	bool metering_given;
+};
+extern const char cli_backend_choices[], cli_sandbox_choices[], cli_metering_choices[];
+bool cli_parse_backend(const char *text, corral_backend *backend);
+bool cli_parse_metering(const char *text, corral_gas_metering *metering);
+const char *cli_metering_name(corral_gas_metering metering);
+void cli_backend_init(struct cli_backend *backend);
+/* Tries argv[*i] as one of the options above: 0 when it was one (and *i
+ * moved past its value), -1 when it was not, else a usage error's status. */
+int cli_backend_option(const struct command *command, int argc, char **argv, int *i, struct cli_backend *backend);
+/* Options that mean nothing without --backend jit are usage errors. */
+int cli_backend_check(const struct command *command, const struct cli_backend *backend);
+/* After a run: when a cross-check found the compiled code and the
+ * interpreter disagreeing, says what differed and returns 1; else 0. */
+int cli_check_divergence(const corral_instance *instance, const char *path);
+
+/* corral disasm --native: prints `listing` (the plain disassembly of the
+ * module's program) with the module's x86-64 code under each instruction,
+ * disassembled by objdump, and the code no instruction owns at the end. */
+int cli_native_listing(const corral_module *module, const char *listing, FILE *out);
 
 /* Is argv[*i] "--name VALUE" or "--name=VALUE"? Then *value gets VALUE (NULL
  * when it is missing) and *i moves past what was used. */

@@ -14,6 +14,7 @@ static const char *const register_names[CORRAL_REGISTER_COUNT] = {
 
 struct run_options {
 	const char *path;
+	struct cli_backend backend;
 	corral_module_config module;
 	int64_t gas;
 	bool gas_given;
@@ -30,7 +31,7 @@ struct run_options {
 	int guest_argc;
 };
 
-static void print_module(const char *path, const corral_module *module)
+static void print_module(const char *path, const corral_module *module, const struct cli_backend *backend)
 {
 	corral_module_info info;
 	corral_module_get_info(module, &info);
@@ -45,6 +46,9 @@ static void print_module(const char *path, const corral_module *module)
 	if (info.bad_static_targets || info.bad_jump_entries)
 		printf("  note: %u jumps and %u jump-table entries lead to no block start (they panic if taken)\n",
 		       info.bad_static_targets, info.bad_jump_entries);
+	if (backend->engine.backend == CORRAL_BACKEND_JIT)
+		printf("  backend: the x86-64 compiler, gas metering %s%s\n", cli_metering_name(backend->metering),
+		       backend->engine.cross_check ? ", cross-checked against the interpreter step by step" : "");
 }
 
 static void print_stop(const corral_instance *instance, corral_interrupt interrupt, const struct run_options *options)
@@ -57,7 +61,14 @@ static void print_stop(const corral_instance *instance, corral_interrupt interru
 		printf("stopped: trap (panic) at pc %u\n", interrupt.pc);
 		break;
 	case CORRAL_OUT_OF_GAS:
-		printf("stopped: out of gas at pc %u (the block there costs more than is left)\n", interrupt.pc);
+		if (options->backend.engine.backend == CORRAL_BACKEND_JIT &&
+		    options->backend.metering == CORRAL_METERING_ASYNC)
+			printf("stopped: out of gas, noticed at pc %u (async metering notices late and leaves the "
+			       "overdraft in the gas)\n",
+			       interrupt.pc);
+		else
+			printf("stopped: out of gas at pc %u (the block there costs more than is left)\n",
+			       interrupt.pc);
 		break;
 	case CORRAL_PAGE_FAULT:
 		printf("stopped: page fault at address 0x%x (pc %u)\n", interrupt.address, interrupt.pc);
@@ -166,10 +177,14 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 	const struct command *self = cli_command("run");
 	const char *value;
 	uint64_t number;
-	int status;
+	int status, taken;
 	corral_module_config_init(&options->module);
+	cli_backend_init(&options->backend);
 	for (int i = 1; i < argc; i++) {
-		if (cli_option(argc, argv, &i, "--gas", &value)) {
+		if ((taken = cli_backend_option(self, argc, argv, &i, &options->backend)) >= 0) {
+			if (taken)
+				return taken;
+		} else if (cli_option(argc, argv, &i, "--gas", &value)) {
 			if (!value || !cli_parse_i64(value, &options->gas))
 				return cli_usage_error(self, "--gas takes a signed 64-bit number");
 			options->gas_given = true;
@@ -218,6 +233,9 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 			break;
 		}
 	}
+	if ((status = cli_backend_check(self, &options->backend)))
+		return status;
+	options->module.metering = options->backend.metering;
 	if (!options->path)
 		return cli_usage_error(self, "which program?");
 	if (options->guest_argc && options->arguments)
@@ -255,7 +273,7 @@ int cmd_run(int argc, char **argv)
 	if (!options.isa_given && !loader_parse(bytes, length, options.module.format, &container, &problem) &&
 	    container.has_metadata)
 		guest_metadata_isa(container.metadata, container.metadata_length, &options.module.isa);
-	if (corral_engine_new(NULL, &engine, &error) ||
+	if (corral_engine_new(&options.backend.engine, &engine, &error) ||
 	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
 		status = cli_error("%s", error.message);
 		goto done;
@@ -291,11 +309,15 @@ int cmd_run(int argc, char **argv)
 	if (guest && !options.trace) {
 		status = guest_host_run(instance, module, options.path);
 	} else {
-		print_module(options.path, module);
+		print_module(options.path, module, &options.backend);
 		corral_interrupt interrupt = run(instance, module, &options);
 		print_stop(instance, interrupt, &options);
 		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
 	}
+	/* A stop the compiled code and the interpreter disagreed on says
+	 * nothing about the program: that outranks its own status. */
+	if (cli_check_divergence(instance, options.path))
+		status = 1;
 done:
 	corral_instance_free(instance);
 	corral_module_free(module);

@@ -225,6 +225,10 @@ static bool do_run(struct vector_run *run)
 {
 	run->last = corral_instance_run(run->instance);
 	run->ran = true;
+	/* A cross-check that stopped the run decides nothing about the vector. */
+	const char *divergence = corral_instance_divergence(run->instance);
+	if (divergence)
+		return failf(run, "cross-check: the compiled code and the interpreter differ: %s", divergence);
 	return true;
 }
 
@@ -349,7 +353,8 @@ static bool run_flat(struct vector_run *run, const struct json_value *root)
 			return false;
 	if (!set_regs(run, json_get(root, "initial-regs")))
 		return false;
-	do_run(run);
+	if (!do_run(run))
+		return false;
 	return check(run, json_get(root, "expected-status"), json_get(root, "expected-regs"),
 		     json_get(root, "expected-pc"), json_get(root, "expected-gas"), json_get(root, "expected-memory"),
 		     json_get(root, "expected-page-fault-address"));
@@ -488,6 +493,13 @@ static int collect(struct path_list *list, const char *path, bool given)
 	return status;
 }
 
+static void free_paths(struct path_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->paths[i]);
+	free(list->paths);
+}
+
 static int compare_paths(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -498,13 +510,15 @@ int cmd_vectors(int argc, char **argv)
 	const struct command *self = cli_command("vectors");
 	struct options options = {0};
 	struct path_list list = {0};
+	struct cli_backend backend;
 	const char *value;
-	int status = 0;
+	int status = 0, taken;
 
+	cli_backend_init(&backend);
 	for (int i = 1; i < argc && !status; i++) {
-		if (cli_option(argc, argv, &i, "--backend", &value)) {
-			if (!value || strcmp(value, "interp"))
-				return cli_usage_error(self, "--backend: this build has only 'interp'");
+		if ((taken = cli_backend_option(self, argc, argv, &i, &backend)) >= 0) {
+			if (taken)
+				return taken;
 		} else if (cli_option(argc, argv, &i, "--isa", &value)) {
 			if (!value || !cli_parse_isa(value, &options.isa))
 				return cli_usage_error(self, "--isa takes gp0.7 or gp0.8");
@@ -521,29 +535,35 @@ int cmd_vectors(int argc, char **argv)
 			status = collect(&list, argv[i], true);
 		}
 	}
+	if (!status)
+		status = cli_backend_check(self, &backend);
+	if (!status && backend.metering != CORRAL_METERING_SYNC)
+		status = cli_usage_error(self,
+					 "--gas-metering %s: vectors expect exact gas (a block that cannot be paid "
+					 "stops at its start with the gas unchanged), which only sync metering gives",
+					 cli_metering_name(backend.metering));
 	if (!status && list.count == 0)
 		status = cli_usage_error(self, "no vector files given");
 	if (status) {
-		for (size_t i = 0; i < list.count; i++)
-			free(list.paths[i]);
-		free(list.paths);
+		free_paths(&list);
 		return status;
 	}
 	qsort(list.paths, list.count, sizeof *list.paths, compare_paths);
 
 	corral_engine *engine;
 	corral_error error;
-	if (corral_engine_new(NULL, &engine, &error) != CORRAL_OK)
+	if (corral_engine_new(&backend.engine, &engine, &error) != CORRAL_OK) {
+		free_paths(&list);
 		return cli_error("%s", error.message);
+	}
 	size_t passed = 0, failed = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		if (run_vector(list.paths[i], &options, engine))
 			passed++;
 		else
 			failed++;
-		free(list.paths[i]);
 	}
-	free(list.paths);
+	free_paths(&list);
 	corral_engine_free(engine);
 	printf("%zu passed, %zu failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -5,13 +5,21 @@
 
 const struct command cli_commands[] = {
 	{"run",
-	 "[--gas N] [--gas-model naive|gp08] [--pc N] [--entry NAME] [--isa gp0.7|gp0.8] [--format "
-	 "auto|blob|jam|polkavm] [--args HEX] [--trace] [--continue] [--host auto|guest|none] FILE [ARGS...]",
+	 "[--backend interp|jit] [--gas-metering sync|async|off] [--sandbox none] [--cross-check] [--gas N] "
+	 "[--gas-model naive|gp08] [--pc N] [--entry NAME] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] "
+	 "[--args HEX] [--trace] [--continue] [--host auto|guest|none] FILE [ARGS...]",
 	 "run a program: a guest built by corral cc as a process (stdout, stdin, ARGS, exit code); any other until it "
-	 "stops, printing how, the registers and the gas used (--continue: show each host call and resume)",
+	 "stops, printing how, the registers and the gas used (--continue: show each host call and resume). "
+	 "--backend jit compiles to x86-64 (default: the interpreter); --gas-metering async or off trades exact "
+	 "out-of-gas stops for speed; --cross-check runs the interpreter beside the compiled code and stops at the "
+	 "first difference",
 	 cmd_run},
-	{"disasm", "FILE [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] [-o OUT.s]",
-	 "print every instruction with its offset, the block starts and the jump table", cmd_disasm},
+	{"disasm",
+	 "FILE [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] [--native [--gas-metering sync|async|off]] "
+	 "[-o OUT.s]",
+	 "print every instruction with its offset, the block starts and the jump table; --native: under each, the "
+	 "x86-64 code the compiler makes of it (objdump), then the trampolines",
+	 cmd_disasm},
 	{"asm", "FILE.s -o OUT", "assemble PVM assembly (the disassembler's output assembles back to the same bytes)",
 	 cmd_asm},
 	{"gas", "FILE [--model gp08|naive] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm]",
@@ -23,8 +31,12 @@ const struct command cli_commands[] = {
 	 "FILE.c... -o OUT [-O2] [-I DIR] [-D NAME[=VALUE]] [--format jam|polkavm] [--isa gp0.7|gp0.8] [--stack-size "
 	 "BYTES] [-v] [--keep]",
 	 "compile C for the PVM: clang-19 for RV64E, ld.lld-19 with the guest SDK, then corral link", cmd_cc},
-	{"vectors", "[--backend interp] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] [--verbose] PATH...",
-	 "run JSON test vectors (files or folders) and report each failure", cmd_vectors},
+	{"vectors",
+	 "[--backend interp|jit] [--cross-check] [--sandbox none] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] "
+	 "[--verbose] PATH...",
+	 "run JSON test vectors (files or folders) and report each failure (gas metering is always sync: vectors "
+	 "check exact gas)",
+	 cmd_vectors},
 	{0},
 };
 

@@ -5,7 +5,9 @@ static inline uint8_t zeta(const struct pvm_code *code, uint64_t offset)
 	return offset < code->length ? code->bytes[offset] : 0;
 }
 
-uint32_t pvm_code_skip(const struct pvm_code *code, uint32_t pc)
+/* Inlined into pvm_decode, which the compiler and the interpreter's
+ * preparation call once per instruction. */
+static inline uint32_t code_skip(const struct pvm_code *code, uint32_t pc)
 {
 	uint64_t start = (uint64_t)pc + 1;
 	if (start >= code->length)
@@ -29,7 +31,7 @@ uint32_t pvm_code_skip(const struct pvm_code *code, uint32_t pc)
 	return (uint32_t)__builtin_ctzll(bits);
 }
 
-enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, bool *defined)
+static inline enum pvm_op code_op(const struct pvm_code *code, uint32_t pc, bool *defined)
 {
 	*defined = false;
 	if (!pvm_code_is_marked(code, pc))
@@ -39,6 +41,16 @@ enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, bool *defined)
 		return PVM_OP_TRAP;
 	*defined = true;
 	return (enum pvm_op)code->map->op_of_byte[byte];
+}
+
+uint32_t pvm_code_skip(const struct pvm_code *code, uint32_t pc)
+{
+	return code_skip(code, pc);
+}
+
+enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, bool *defined)
+{
+	return code_op(code, pc, defined);
 }
 
 /* Little-endian, `length` bytes (0..8) of zeta from `offset`. */
@@ -92,9 +104,9 @@ static uint8_t reg(uint32_t field)
 
 void pvm_decode(const struct pvm_code *code, uint32_t pc, struct pvm_inst *inst)
 {
-	uint32_t skip = pvm_code_skip(code, pc);
+	uint32_t skip = code_skip(code, pc);
 	bool defined;
-	enum pvm_op op = pvm_code_op(code, pc, &defined);
+	enum pvm_op op = code_op(code, pc, &defined);
 	uint8_t b1 = zeta(code, (uint64_t)pc + 1);
 	uint32_t lx, ly;
 

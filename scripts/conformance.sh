@@ -3,7 +3,9 @@
 # must end with "N passed, 0 failed" (N = the JSON files in it), also with
 # the gas-model vectors' costs computed by the GP 0.8 model instead of read;
 # `corral gas` must agree with every block cost of the integration programs;
-# and every JAM service program must run to a host call with no panic before it.
+# and every JAM service program must run to a host call with no panic before
+# it, on the interpreter and on the JIT. (The JIT's run of every vector folder
+# is a Criterion test: tests/test_jit_vectors.c.)
 set -u
 corral=${1:?usage: scripts/conformance.sh path/to/corral}
 vectors=${CORRAL_VECTORS:-../shared/vectors}
@@ -46,14 +48,16 @@ for program in "$vectors"/pvm/gas-model/integration/*.json; do
 done
 
 for service in "$vectors"/pvm/services/*.jam; do
-	out=$("$corral" run "$service" 2>&1)
-	stop=$(echo "$out" | grep '^stopped:')
-	case "$stop" in
-	"stopped: host call "*)
-		echo "ok   run $(basename "$service"): $stop" ;;
-	*)
-		echo "FAIL run $(basename "$service"): ${stop:-$out}"
-		failed=1 ;;
-	esac
+	for backend in interp jit; do
+		out=$("$corral" run --backend $backend "$service" 2>&1)
+		stop=$(echo "$out" | grep '^stopped:')
+		case "$stop" in
+		"stopped: host call "*)
+			echo "ok   run --backend $backend $(basename "$service"): $stop" ;;
+		*)
+			echo "FAIL run --backend $backend $(basename "$service"): ${stop:-$out}"
+			failed=1 ;;
+		esac
+	done
 done
 exit $failed

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: compile a C program into a PVM guest and run it like a native
-# one; assemble a PVM program by hand, show its code, run it; then run a real
-# JAM service program to its first host call and the conformance vectors.
+# one, on the interpreter and on the x86-64 compiler; assemble a PVM program by
+# hand, show its code and the compiler's, run it; then run a real JAM service
+# program to its first host call and the conformance vectors on both backends.
 set -euo pipefail
 corral=${1:-build/corral}
 vectors=${CORRAL_VECTORS:-../shared/vectors}
@@ -14,6 +15,8 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 section "1. C to PVM: guest/examples/sha256.c, compiled by corral cc and run by corral run"
 show "$corral" cc guest/examples/sha256.c -o "$out/sha256.jam" -v
 show "$corral" run "$out/sha256.jam"
+section "   ... the same guest on the x86-64 compiler (corral run --backend jit)"
+show "$corral" run --backend jit "$out/sha256.jam"
 section "   ... and the same C compiled natively with gcc, for comparison"
 show gcc -O2 -o "$out/sha256-native" guest/examples/sha256.c
 show "$out/sha256-native"
@@ -33,6 +36,9 @@ grep -v '^;' "$out/primes.s"
 "$corral" asm "$out/primes.s" -o "$out/primes.again.jam"
 cmp "$out/primes.jam" "$out/primes.again.jam" && echo "(round trip: identical bytes)"
 
+section "   ... and the x86-64 code the compiler makes of its first instructions"
+"$corral" disasm --native "$out/primes.jam" | grep -v '^;' | head -n 24
+
 section "4. The first instructions, traced one step at a time"
 "$corral" run --trace --gas 60 "$out/primes.jam" | head -n 14 || true
 
@@ -50,8 +56,10 @@ fi
 section "7. Conformance: the public PVM test vectors"
 if [ -d "$vectors/pvm/v0.4" ]; then
 	for set in v0.4/programs gas-model/programs jamv1-sample; do
-		printf '%-22s ' "$set:"
-		"$corral" vectors "$vectors/pvm/$set" | tail -n 1
+		for backend in interp jit; do
+			printf '%-22s %-7s ' "$set:" "$backend"
+			"$corral" vectors --backend $backend "$vectors/pvm/$set" | tail -n 1
+		done
 	done
 else
 	echo "skipped: no vectors at $vectors (set CORRAL_VECTORS)"

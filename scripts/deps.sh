@@ -10,6 +10,7 @@ set -euo pipefail
 
 PACKAGES=(
 	gcc make pkg-config      # the build
+	binutils                 # objdump: the scan of the JIT's output in `make test`, corral disasm --native
 	libcriterion-dev         # unit tests
 	clang-19 libclang-rt-19-dev  # libFuzzer harnesses and sanitizers in `make fuzz`
 	lld-19 llvm-19           # C guests: ld.lld-19 links them, llvm-ar-19 archives the SDK

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer harnesses (build/fuzz/fuzz_*, from `make fuzzers`).
 #
-#   scripts/fuzz.sh smoke DIR RUNS     each DIR/fuzz_* for RUNS inputs (30 s at
-#                                      most) from a fresh corpus: `make test`
+#   scripts/fuzz.sh smoke DIR RUNS     each DIR/fuzz_* but fuzz_diff for RUNS
+#                                      inputs (30 s at most) from a fresh
+#                                      corpus: `make test`
 #   scripts/fuzz.sh run DIR SECONDS    each for SECONDS, growing the corpus in
 #                                      fuzz-corpus/NAME: `make fuzz`
-#   scripts/fuzz.sh diff DIR RUNS      only the differential fuzzer (fuzz_diff),
-#                                      for RUNS generated programs, no time cap:
-#                                      `make fuzz-diff`
+#   scripts/fuzz.sh diff DIR RUNS      only the differential fuzzer (fuzz_diff:
+#                                      the interpreter against the JIT), for
+#                                      RUNS generated programs, no time cap:
+#                                      `make fuzz-diff`, and `make test` for
+#                                      20,000
 #
 # Seeds are made afresh each time by tests/fuzz/seeds.c, which this script
 # compiles: from the test vectors in $CORRAL_VECTORS (third-party files the
@@ -40,6 +43,12 @@ TIMEOUT=10       # seconds one input may take before it counts as a hang
 shopt -s nullglob
 if [ "$mode" = diff ]; then
 	harnesses=("$dir"/fuzz_diff)
+elif [ "$mode" = smoke ]; then
+	# fuzz_diff gets a count of its own (diff), not a time cap.
+	harnesses=()
+	for harness in "$dir"/fuzz_*; do
+		[ "$(basename "$harness")" = fuzz_diff ] || harnesses+=("$harness")
+	done
 else
 	harnesses=("$dir"/fuzz_*)
 fi
@@ -54,75 +63,79 @@ mkdir -p "$crashes"
 
 # ---- seeds ------------------------------------------------------------------
 
+# fuzz_diff generates its programs: only the other harnesses take seeds.
 seeds=$work/seeds
-mkdir -p "$seeds"/{blob,container,json,asm,elf}
+make_seeds() {
+	mkdir -p "$seeds"/{blob,container,json,asm,elf}
 
-if ! "$cc" -O1 -std=gnu11 -I"$root/include" -I"$root" -o "$work/seeds-tool" "$root/tests/fuzz/seeds.c" \
-	"$root"/core/*.c "$root"/loader/*.c "$root/cli/json.c" 2>"$work/seeds-tool.log"; then
-	cat "$work/seeds-tool.log" >&2
-	echo "fuzz: cannot build the seed tool tests/fuzz/seeds.c with $cc" >&2
-	exit 1
-fi
-seed() {
-	"$work/seeds-tool" "$@" 2>>"$work/seeds.log" || {
-		cat "$work/seeds.log" >&2
-		echo "fuzz: cannot write seeds into $work" >&2
+	if ! "$cc" -O1 -std=gnu11 -I"$root/include" -I"$root" -o "$work/seeds-tool" "$root/tests/fuzz/seeds.c" \
+		"$root"/core/*.c "$root"/loader/*.c "$root/cli/json.c" 2>"$work/seeds-tool.log"; then
+		cat "$work/seeds-tool.log" >&2
+		echo "fuzz: cannot build the seed tool tests/fuzz/seeds.c with $cc" >&2
 		exit 1
-	}
-}
-
-own_assembly=("$root"/tests/fuzz/seeds/*.s "$root"/tests/asm/*.s "$root"/guest/*.s "$root"/guest/*/*.s)
-own_json=("$root"/tests/fuzz/seeds/*.json)
-[ ${#own_assembly[@]} -eq 0 ] || {
-	cp "${own_assembly[@]}" "$seeds/asm/"
-	seed blob "$seeds/blob" "${own_assembly[@]}"
-	seed program "$seeds/container" "${own_assembly[@]}"
-}
-[ ${#own_json[@]} -eq 0 ] || cp "${own_json[@]}" "$seeds/json/"
-
-if [ -d "$vectors/pvm" ]; then
-	programs=("$vectors"/pvm/*/programs/*.json "$vectors"/pvm/jamv1-sample/*.json
-		"$vectors"/pvm/gas-model/integration/*.json)
-	services=("$vectors"/pvm/services/*.jam)
-	seed blob "$seeds/blob" "${programs[@]}" "${services[@]}"
-	[ ${#services[@]} -eq 0 ] || cp "${services[@]}" "$seeds/container/"
-	# A few files of each JSON schema, and listings of every 25th program:
-	# variety, without slowing the text fuzzers down with size.
-	mapfile -t some_json < <(printf '%s\n' "$vectors"/pvm/v0.4/programs/*.json | head -n 3
-		printf '%s\n' "$vectors"/pvm/gas-model/programs/*.json | head -n 3
-		printf '%s\n' "$vectors"/pvm/jamv1-sample/*.json)
-	n=0
-	for file in "${some_json[@]}"; do
-		cp "$file" "$seeds/json/$((n++))-${file##*/}"
-	done
-	mapfile -t some_programs < <(printf '%s\n' "${programs[@]}" | grep -v /integration/ | awk 'NR % 25 == 1')
-	seed listing "$seeds/asm" "${some_programs[@]}"
-	echo "fuzz: seeds from $vectors and the repository:" \
-		"$(ls "$seeds/blob" | wc -l) programs, $(ls "$seeds/container" | wc -l) containers," \
-		"$(ls "$seeds/json" | wc -l) JSON files, $(ls "$seeds/asm" | wc -l) listings"
-else
-	echo "fuzz: no test vectors at $vectors (set CORRAL_VECTORS): seeding from the repository's own files only"
-fi
-
-# Linked guests for the ELF reader and the linker, built with the SDK that
-# make builds beside the fuzzers (build/sdk), when the guest toolchain is here.
-sdk=$dir/../sdk
-if [ -f "$sdk/cflags" ] && command -v ld.lld-19 >/dev/null; then
-	read -r -a guest_flags <"$sdk/cflags"
-	for source in "$root"/guest/examples/*.c "$root"/tests/guest/*.c; do
-		[ -f "$source" ] || continue
-		name=$(basename "$source" .c)
-		"$cc" "${guest_flags[@]}" -Os -c "$source" -o "$work/$name.o" &&
-			ld.lld-19 -static -z norelro --no-relax --emit-relocs --gc-sections -T "$sdk/corral.ld" "$sdk/crt0.o" \
-				"$work/$name.o" "$sdk/libc.a" -o "$seeds/elf/$name.elf" || {
-			echo "fuzz: cannot build the seed guest $source" >&2
+	fi
+	seed() {
+		"$work/seeds-tool" "$@" 2>>"$work/seeds.log" || {
+			cat "$work/seeds.log" >&2
+			echo "fuzz: cannot write seeds into $work" >&2
 			exit 1
 		}
-	done
-	echo "fuzz: $(ls "$seeds/elf" | wc -l) linked guests seed fuzz_elf"
-else
-	echo "fuzz: no guest SDK at $sdk or no ld.lld-19: fuzz_elf starts from an empty corpus"
-fi
+	}
+
+	own_assembly=("$root"/tests/fuzz/seeds/*.s "$root"/tests/asm/*.s "$root"/guest/*.s "$root"/guest/*/*.s)
+	own_json=("$root"/tests/fuzz/seeds/*.json)
+	[ ${#own_assembly[@]} -eq 0 ] || {
+		cp "${own_assembly[@]}" "$seeds/asm/"
+		seed blob "$seeds/blob" "${own_assembly[@]}"
+		seed program "$seeds/container" "${own_assembly[@]}"
+	}
+	[ ${#own_json[@]} -eq 0 ] || cp "${own_json[@]}" "$seeds/json/"
+
+	if [ -d "$vectors/pvm" ]; then
+		programs=("$vectors"/pvm/*/programs/*.json "$vectors"/pvm/jamv1-sample/*.json
+			"$vectors"/pvm/gas-model/integration/*.json)
+		services=("$vectors"/pvm/services/*.jam)
+		seed blob "$seeds/blob" "${programs[@]}" "${services[@]}"
+		[ ${#services[@]} -eq 0 ] || cp "${services[@]}" "$seeds/container/"
+		# A few files of each JSON schema, and listings of every 25th program:
+		# variety, without slowing the text fuzzers down with size.
+		mapfile -t some_json < <(printf '%s\n' "$vectors"/pvm/v0.4/programs/*.json | head -n 3
+			printf '%s\n' "$vectors"/pvm/gas-model/programs/*.json | head -n 3
+			printf '%s\n' "$vectors"/pvm/jamv1-sample/*.json)
+		n=0
+		for file in "${some_json[@]}"; do
+			cp "$file" "$seeds/json/$((n++))-${file##*/}"
+		done
+		mapfile -t some_programs < <(printf '%s\n' "${programs[@]}" | grep -v /integration/ | awk 'NR % 25 == 1')
+		seed listing "$seeds/asm" "${some_programs[@]}"
+		echo "fuzz: seeds from $vectors and the repository:" \
+			"$(ls "$seeds/blob" | wc -l) programs, $(ls "$seeds/container" | wc -l) containers," \
+			"$(ls "$seeds/json" | wc -l) JSON files, $(ls "$seeds/asm" | wc -l) listings"
+	else
+		echo "fuzz: no test vectors at $vectors (set CORRAL_VECTORS): seeding from the repository's own files only"
+	fi
+
+	# Linked guests for the ELF reader and the linker, built with the SDK that
+	# make builds beside the fuzzers (build/sdk), when the guest toolchain is here.
+	sdk=$dir/../sdk
+	if [ -f "$sdk/cflags" ] && command -v ld.lld-19 >/dev/null; then
+		read -r -a guest_flags <"$sdk/cflags"
+		for source in "$root"/guest/examples/*.c "$root"/tests/guest/*.c; do
+			[ -f "$source" ] || continue
+			name=$(basename "$source" .c)
+			"$cc" "${guest_flags[@]}" -Os -c "$source" -o "$work/$name.o" &&
+				ld.lld-19 -static -z norelro --no-relax --emit-relocs --gc-sections -T "$sdk/corral.ld" "$sdk/crt0.o" \
+					"$work/$name.o" "$sdk/libc.a" -o "$seeds/elf/$name.elf" || {
+				echo "fuzz: cannot build the seed guest $source" >&2
+				exit 1
+			}
+		done
+		echo "fuzz: $(ls "$seeds/elf" | wc -l) linked guests seed fuzz_elf"
+	else
+		echo "fuzz: no guest SDK at $sdk or no ld.lld-19: fuzz_elf starts from an empty corpus"
+	fi
+}
+[ "$mode" = diff ] || make_seeds
 
 # Which seed folder feeds which harness; one not named here starts empty.
 seeds_for() {
@@ -132,6 +145,15 @@ seeds_for() {
 	fuzz_json) echo json ;;
 	fuzz_asm) echo asm ;;
 	fuzz_elf) echo elf ;;
+	esac
+}
+
+# Options of one harness. fuzz_diff's input is a recipe whose length is the
+# program's: libFuzzer's default of growing inputs slowly from a few bytes
+# would keep it to one-block programs for the first tens of thousands.
+options_for() {
+	case "$1" in
+	fuzz_diff) echo -len_control=0 -max_len=1024 ;;
 	esac
 }
 
@@ -168,7 +190,8 @@ for harness in "${harnesses[@]}"; do
 	# The service and integration seeds take ~30 ms each against ~0.1 ms for
 	# the rest: without weighing inputs by their cost, libFuzzer spends nearly
 	# all its time on them (160 executions/s instead of 7000).
-	"$harness" "${limits[@]}" -timeout="$TIMEOUT" -entropic_scale_per_exec_time=1 \
+	read -r -a options < <(options_for "$name")
+	"$harness" "${limits[@]}" "${options[@]}" -timeout="$TIMEOUT" -entropic_scale_per_exec_time=1 \
 		-artifact_prefix="$crashes/$name-" "${folders[@]}" >"$log" 2>&1
 	status=$?
 

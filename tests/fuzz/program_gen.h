@@ -2,7 +2,8 @@
  * instruction of the chosen numbering can appear with any registers and
  * with immediates drawn from the values where semantics have edges (0, -1,
  * sign and width boundaries, shift counts, addresses at the ends of the
- * mapped pages and of the 4 GiB space); jumps and branches go to block
+ * mapped pages, accesses that cross a page boundary, and every one of the
+ * last eight bytes of the 4 GiB space, where accesses wrap); jumps and branches go to block
  * starts, dynamic jumps through registers loaded with jump-table addresses
  * (a valid entry, the halt address, or an invalid one), host calls, and
  * loops that only a tight gas budget ends. The code is laid out by the same
@@ -83,9 +84,33 @@ static const int64_t gen_edges[] = {
 	0x32000,
 	0xFFFF,
 	0x10000 - 8,
-	/* the top of the 4 GiB space, where addresses wrap */
-	-8,
+	/* accesses that cross from one page into the next: from read-write
+	 * into read-write, read-write into unmapped, unmapped into read-only
+	 * and read-only into unmapped */
+	0x20FFD,
+	0x21FFE,
+	0x2FFFE,
+	0x31FFD,
+	/* offsets from a base at a page start (r3 starts at 0xFFFFF000) */
+	0xFF9,
+	0xFFC,
+	0xFFD,
+	0x1000,
+	/* the top of the 4 GiB space, where addresses wrap: every byte of the
+	 * last eight, the top pages (differential.h may map them) and the
+	 * crossing between them */
+	-1,
+	-2,
+	-3,
 	-4,
+	-5,
+	-6,
+	-7,
+	-8,
+	-0x1000,
+	-0x1001,
+	-0x1004,
+	-0x2000,
 	-0x10000,
 	-0x20000,
 };
@@ -110,6 +135,10 @@ struct gen_program {
 	enum pvm_isa isa;
 	uint8_t body_ops[PVM_OP_COUNT]; /* instructions that do not end a block */
 	unsigned body_count;
+	/* Among them, the loads and stores: where the ways of running differ
+	 * most, drawn (with host calls) more often than their share. */
+	uint8_t access_ops[PVM_OP_COUNT];
+	unsigned access_count;
 	uint32_t blocks[GEN_MAX_BLOCKS];
 	unsigned block_count;
 	unsigned entry_count;
@@ -117,8 +146,7 @@ struct gen_program {
 
 static bool gen_usable(enum pvm_isa isa, unsigned op)
 {
-	/* sbrk moves a heap top that cannot be set back between the runs */
-	return pvm_ops[op].opcode[isa] != PVM_NO_OPCODE && op != PVM_OP_SBRK;
+	return pvm_ops[op].opcode[isa] != PVM_NO_OPCODE;
 }
 
 /* Fills the fields an instruction's argument class has. Targets are left
@@ -251,10 +279,14 @@ static int gen_terminator(struct gen_input *in, struct builder *builder, const s
  * caller with program->isa). */
 static int gen_program(struct gen_input *in, struct builder *builder, struct gen_program *program)
 {
-	program->body_count = 0;
-	for (unsigned op = 0; op < PVM_OP_COUNT; op++)
-		if (gen_usable(program->isa, op) && !(pvm_ops[op].flags & PVM_TERMINATOR))
-			program->body_ops[program->body_count++] = (uint8_t)op;
+	program->body_count = program->access_count = 0;
+	for (unsigned op = 0; op < PVM_OP_COUNT; op++) {
+		if (!gen_usable(program->isa, op) || (pvm_ops[op].flags & PVM_TERMINATOR))
+			continue;
+		program->body_ops[program->body_count++] = (uint8_t)op;
+		if (pvm_ops[op].flags & (PVM_LOAD | PVM_STORE))
+			program->access_ops[program->access_count++] = (uint8_t)op;
+	}
 	program->block_count = 1 + gen_byte(in) % GEN_MAX_BLOCKS;
 	program->entry_count = gen_byte(in) % (GEN_MAX_ENTRIES + 1);
 	for (unsigned b = 0; b < program->block_count; b++)
@@ -268,7 +300,11 @@ static int gen_program(struct gen_input *in, struct builder *builder, struct gen
 			return -1;
 		unsigned body = gen_byte(in) % (GEN_MAX_BODY + 1);
 		for (unsigned i = 0; i < body; i++) {
-			struct pvm_inst inst = gen_inst(program->body_ops[gen_byte(in) % program->body_count]);
+			uint8_t pick = gen_byte(in);
+			struct pvm_inst inst =
+				gen_inst(pick >= 0xF0   ? PVM_OP_ECALLI
+					 : pick >= 0xC0 ? program->access_ops[pick % program->access_count]
+							: program->body_ops[pick % program->body_count]);
 			gen_operands(in, &inst);
 			if (builder_append(builder, &inst, BUILDER_NO_LABEL))
 				return -1;
