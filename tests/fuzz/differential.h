@@ -1,6 +1,7 @@
 /* Running one program every way corral can and comparing everything: the
- * check that fuzz_exec (any raw blob) and fuzz_diff (generated valid
- * programs) share. Only a harness includes it, once.
+ * check that fuzz_exec (any raw blob; the interpreter's two ways) and
+ * fuzz_diff (generated valid programs; every way) share. Only a harness
+ * includes it, once.
  *
  * The ways: the interpreter straight through and single-stepped; the x86-64
  * compiler (JIT) with exact gas metering, straight through and
@@ -370,6 +371,18 @@ static void differential_way(const struct differential_program *program, corral_
 	trace->way = way;
 	differential_run(&m, single_step, metering, trace);
 	corral_instance_free(m.instance);
+}
+
+/* The interpreter's two ways on a module already built (fuzz_exec): with
+ * `comparable` false only each run's own invariants are checked. */
+static void differential_check(corral_module *module, uint32_t pc, bool comparable)
+{
+	struct differential_program program = {.pc = pc, .gas = GAS};
+	struct trace straight, stepped;
+	differential_way(&program, module, "the interpreter", false, METER_EXACT, &straight);
+	differential_way(&program, module, "the interpreter single-stepped", true, METER_EXACT, &stepped);
+	if (comparable)
+		differential_compare(&straight, &stepped, true);
 }
 
 /* Runs the program every way and compares. Returns false, with `error`
