@@ -536,17 +536,12 @@ void pvm_interp_run(const struct pvm_interp_code *code, struct pvm_state *state,
 			if (slots[start - 1].handler == PVM_SLOT_CHARGE) {
 				start--;
 			} else {
-				/* Entering mid-block from outside costs the
-				 * whole block, as entering at its start would. */
-				int64_t block = pvm_program_block_at(code->program, state->pc);
-				uint64_t cost = code->program->blocks[block].cost;
-				if (gas < 0 || (uint64_t)gas < cost) {
+				if (!pvm_program_charge_block_at(code->program, state->pc, &gas)) {
 					exit->status = PVM_STATUS_OUT_OF_GAS;
 					exit->pc = state->pc;
 					exit->argument = 0;
 					return;
 				}
-				gas -= (int64_t)cost;
 			}
 		}
 	}

@@ -153,3 +153,12 @@ int64_t pvm_program_dynamic_target(const struct pvm_program *program, uint32_t a
 	uint32_t target = pvm_blob_jump_entry(&program->blob, address / 2 - 1);
 	return pvm_program_is_jump_target(program, target) ? (int64_t)target : -1;
 }
+
+bool pvm_program_charge_block_at(const struct pvm_program *program, uint32_t pc, int64_t *gas)
+{
+	uint64_t cost = program->blocks[pvm_program_block_at(program, pc)].cost;
+	if (*gas < 0 || (uint64_t)*gas < cost)
+		return false;
+	*gas -= (int64_t)cost;
+	return true;
+}

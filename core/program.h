@@ -57,6 +57,12 @@ static inline bool pvm_program_is_jump_target(const struct pvm_program *program,
 /* The gas block whose instructions include `pc`, or -1. */
 int64_t pvm_program_block_at(const struct pvm_program *program, uint32_t pc);
 
+/* Entering the block around `pc` from outside (the embedder set the pc)
+ * costs the whole block, as entering at its start would: charges it to
+ * *gas and returns true, or returns false with *gas unchanged when the
+ * balance cannot pay (a negative balance never can). */
+bool pvm_program_charge_block_at(const struct pvm_program *program, uint32_t pc, int64_t *gas);
+
 /* Where the jump table sends dynamic address `address` (GP A.18): the target
  * offset, or -1 for a panic. Does not handle the halt address. */
 int64_t pvm_program_dynamic_target(const struct pvm_program *program, uint32_t address);

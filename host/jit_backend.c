@@ -55,12 +55,10 @@ static bool find_entry(corral_instance *instance, const struct host_jit *jit, ui
 	*target = site->body;
 	if (jit->code.options.gas == PVM_JIT_GAS_NONE)
 		return true;
-	uint64_t cost = program->blocks[pvm_program_block_at(program, state->pc)].cost;
-	if (state->gas < 0 || (uint64_t)state->gas < cost) {
+	if (!pvm_program_charge_block_at(program, state->pc, &state->gas)) {
 		*stop = stop_at(CORRAL_OUT_OF_GAS, state->pc);
 		return false;
 	}
-	state->gas -= (int64_t)cost;
 	return true;
 }
 
@@ -212,9 +210,14 @@ corral_interrupt host_jit_run(corral_instance *instance, bool step)
 {
 	corral_module *module = instance->module;
 	const struct host_jit *jit = step ? host_jit_step_code(module) : &module->jit;
-	/* The interpreter steps the same state the same way. */
-	if (!jit)
-		return host_interp_run(module, &instance->state, &instance->memory, true);
+	if (!jit) {
+		/* The step-mode code could not be compiled: the interpreter
+		 * steps the same state the same way, where it is prepared. */
+		if (module->interp_ready)
+			return host_interp_run(module, &instance->state, &instance->memory, true);
+		host_divergence(instance, "cannot single-step: %s", module->step_error.message);
+		return stop_at(CORRAL_TRAP, instance->state.pc);
+	}
 	fill_jump_table(instance, jit);
 	corral_interrupt stop;
 	struct host_jit_running running;

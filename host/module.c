@@ -215,12 +215,18 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		corral_module_free(module);
 		return result;
 	}
-	if (pvm_interp_prepare(&module->interp, &module->program, &libc_allocator, &problem)) {
-		corral_module_free(module);
-		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: %s", name, problem.message);
+	/* Compiled modules need the interpreter's form only for the
+	 * cross-check's twin: preparing it anyway would add a whole pass over
+	 * the code to every module's creation. */
+	bool jit = engine && engine->config.backend == CORRAL_BACKEND_JIT;
+	if (!jit || engine->config.cross_check) {
+		if (pvm_interp_prepare(&module->interp, &module->program, &libc_allocator, &problem)) {
+			corral_module_free(module);
+			return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: %s", name, problem.message);
+		}
+		module->interp_ready = true;
 	}
-	module->interp_ready = true;
-	if (engine && engine->config.backend == CORRAL_BACKEND_JIT) {
+	if (jit) {
 		result = host_jit_compile(module, false, &module->jit, error);
 		if (result != CORRAL_OK) {
 			corral_module_free(module);
