@@ -30,6 +30,50 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# ---- the sandbox's zygote -------------------------------------------------
+#
+# A static, freestanding program: musl's headers for types and system call
+# numbers, no C library at run time (zygote/zygote.h makes the system
+# calls), linked at ZYGOTE_IMAGE_ADDRESS (zygote/protocol.h) so that the low
+# 4 GiB stay free for guest memory, and compiled position-independent so
+# that its code reaches its data up there. Never built with the sanitizers.
+# The release build is embedded in libcorral (host/zygote_image.S); the
+# attack build (ZYGOTE_ATTACKS, zygote/attacks.c) only in the test binary.
+ZYGOTE_CC := musl-gcc
+ZYGOTE_ADDRESS := $(shell sed -n 's/^\#define ZYGOTE_IMAGE_ADDRESS *\(0x[0-9a-f]*\)ull.*/\1/p' zygote/protocol.h)
+ZYGOTE_CFLAGS := -std=gnu11 $(WARNINGS) -Os -I. -fpie -ffreestanding -fno-stack-protector -fcf-protection=none \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns
+ZYGOTE_LDFLAGS := -static -no-pie -nostdlib -s -Wl,-Ttext-segment=$(ZYGOTE_ADDRESS) -Wl,-z,noexecstack \
+	-Wl,-z,norelro -Wl,--build-id=none -Wl,--gc-sections -lgcc
+ZYGOTE_SRC := zygote/start.c zygote/serve.c
+ZYGOTE_DEPS := $(ZYGOTE_SRC) zygote/attacks.c $(wildcard zygote/*.h)
+ZYGOTE := $(BUILD)/zygote/corral-zygote
+ZYGOTE_ATTACKS := $(BUILD)/zygote/corral-zygote-attacks
+ZYGOTE_IMAGE_OBJ := $(BUILD)/host/zygote_image.o
+ZYGOTE_ATTACKS_OBJ := $(BUILD)/tests/zygote_attacks_image.o
+# What linking libcorral needs: libseccomp builds the zygote's filter,
+# liburing is the host's event loop.
+LIB_LIBS := -lseccomp -luring
+
+$(ZYGOTE): $(ZYGOTE_DEPS)
+	@mkdir -p $(dir $@)
+	$(ZYGOTE_CC) $(ZYGOTE_CFLAGS) -o $@ $(ZYGOTE_SRC) $(ZYGOTE_LDFLAGS)
+	@size $@ | awk 'NR == 2 { printf "zygote: %s bytes of code and data, %s in the file\n", $$4, '"$$(stat -c %s $@)"' }'
+
+$(ZYGOTE_ATTACKS): $(ZYGOTE_DEPS)
+	@mkdir -p $(dir $@)
+	$(ZYGOTE_CC) $(ZYGOTE_CFLAGS) -DZYGOTE_ATTACKS -o $@ $(ZYGOTE_SRC) zygote/attacks.c $(ZYGOTE_LDFLAGS)
+
+$(ZYGOTE_IMAGE_OBJ): host/zygote_image.S $(ZYGOTE)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DZYGOTE_IMAGE='"$(ZYGOTE)"' -DZYGOTE_SYMBOL=host_zygote_release $< -o $@
+
+$(ZYGOTE_ATTACKS_OBJ): host/zygote_image.S $(ZYGOTE_ATTACKS)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DZYGOTE_IMAGE='"$(ZYGOTE_ATTACKS)"' -DZYGOTE_SYMBOL=test_zygote_attacks $< -o $@
+
+# ---- end of the zygote ------------------------------------------------------
+
 # core/ is freestanding: no libc headers, and no libc calls but what the
 # compiler itself emits (and libgcc's helpers such as __popcountdi2);
 # check-freestanding proves it on the objects.
@@ -42,10 +86,11 @@ CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
-C_FILES := $(wildcard include/*.h core/*.[ch] loader/*.[ch] host/*.[ch] cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
+C_FILES := $(wildcard include/*.h core/*.[ch] loader/*.[ch] host/*.[ch] cli/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch] \
+	zygote/*.[ch])
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(ZYGOTE_IMAGE_OBJ)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
@@ -85,10 +130,10 @@ $(BUILD)/libcorral.a: $(CORE_OBJ) $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/libcorral.so: $(CORE_OBJ) $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/corral: $(CLI_OBJ) $(BUILD)/libcorral.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcorral.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcorral.a $(LIB_LIBS)
 
 # ---- set-up -------------------------------------------------------------
 
@@ -97,9 +142,9 @@ deps:
 
 # ---- tests --------------------------------------------------------------
 
-$(TEST_BIN): $(TEST_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
+$(TEST_BIN): $(TEST_OBJ) $(JSON_OBJ) $(ZYGOTE_ATTACKS_OBJ) $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lcriterion
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(JSON_OBJ) $(ZYGOTE_ATTACKS_OBJ) $(BUILD)/libcorral.a -lcriterion $(LIB_LIBS)
 
 test:
 	@scripts/deps.sh ensure
@@ -147,9 +192,10 @@ format:
 # themselves, so it never depends on the build mode of the rest.
 FUZZ_FLAGS := -g -O1 -std=gnu11 -Iinclude -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(LIB_SRC) cli/json.c $(wildcard core/*.h loader/*.h host/*.h cli/*.h tests/fuzz/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(LIB_SRC) cli/json.c $(ZYGOTE_IMAGE_OBJ) \
+		$(wildcard core/*.h loader/*.h host/*.h cli/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(LIB_SRC) cli/json.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(LIB_SRC) cli/json.c $(ZYGOTE_IMAGE_OBJ) $(LIB_LIBS)
 
 fuzzers: $(FUZZ_BIN)
 
@@ -183,7 +229,7 @@ demo-run: all
 
 $(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lm
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lm $(LIB_LIBS)
 
 bench:
 	@scripts/deps.sh ensure

@@ -78,6 +78,7 @@ void bench_interp_speed(void);
 void bench_decode_speed(void);
 void bench_gas_speed(void);
 void bench_guest_speed(const char *folder, const char *corral);
+void bench_sandbox_speed(void);
 
 /* A whole file, malloc'd; stops the bench if it cannot be read. */
 uint8_t *bench_read_file(const char *path, size_t *length);

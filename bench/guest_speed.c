@@ -35,16 +35,18 @@ static const struct {
 #define GUEST_COUNT (sizeof guests / sizeof guests[0])
 
 /* The ways a guest runs, the native build first. */
-enum way { NATIVE, JIT_OFF, JIT_ASYNC, JIT_SYNC, INTERP, WAY_COUNT };
+enum way { NATIVE, JIT_OFF, JIT_ASYNC, JIT_SYNC, SANDBOX_OFF, INTERP, WAY_COUNT };
 
 static const struct {
 	const char *label;
-	const char *flags[5]; /* for corral run, NULL-terminated */
+	const char *flags[7]; /* for corral run, NULL-terminated */
 } ways[WAY_COUNT] = {
 	[NATIVE] = {"native", {NULL}},
-	[JIT_OFF] = {"jit off", {"--backend", "jit", "--gas-metering", "off", NULL}},
-	[JIT_ASYNC] = {"jit async", {"--backend", "jit", "--gas-metering", "async", NULL}},
-	[JIT_SYNC] = {"jit sync", {"--backend", "jit", "--gas-metering", "sync", NULL}},
+	[JIT_OFF] = {"jit off", {"--backend", "jit", "--sandbox", "none", "--gas-metering", "off", NULL}},
+	[JIT_ASYNC] = {"jit async", {"--backend", "jit", "--sandbox", "none", "--gas-metering", "async", NULL}},
+	[JIT_SYNC] = {"jit sync", {"--backend", "jit", "--sandbox", "none", "--gas-metering", "sync", NULL}},
+	/* the same code (absolute addressing) in a sandbox worker */
+	[SANDBOX_OFF] = {"sbox off", {"--backend", "jit", "--sandbox", "linux", "--gas-metering", "off", NULL}},
 	[INTERP] = {"interp", {"--backend", "interp", NULL}},
 };
 
@@ -83,7 +85,7 @@ static bool same_file(const char *a, const char *b)
 
 /* One way's command line and the file its output goes to. */
 struct command {
-	char *argv[10];
+	char *argv[12];
 	char output[4096];
 };
 
@@ -133,9 +135,9 @@ static void time_guest(const char *folder, const char *corral, const char *name,
 	printf("  %-9s", name);
 	for (unsigned w = 0; w < WAY_COUNT; w++)
 		printf(" %9.1f", medians[w] * 1e3);
-	printf("  %7.2fx %7.2fx %7.2fx %7.1fx %6.0f%%\n", medians[JIT_OFF] / medians[NATIVE],
+	printf("  %7.2fx %7.2fx %7.2fx %7.2fx %7.1fx %6.0f%%\n", medians[JIT_OFF] / medians[NATIVE],
 	       medians[JIT_ASYNC] / medians[NATIVE], medians[JIT_SYNC] / medians[NATIVE],
-	       medians[INTERP] / medians[NATIVE], 100 * spread);
+	       medians[SANDBOX_OFF] / medians[JIT_OFF], medians[INTERP] / medians[NATIVE], 100 * spread);
 }
 
 /* The geometric mean of a[i] / b[i] over the guests in the means. */
@@ -159,6 +161,7 @@ static double time_module_new(const uint8_t *bytes, size_t length, corral_backen
 	corral_engine_config engine_config;
 	corral_engine_config_init(&engine_config);
 	engine_config.backend = backend;
+	engine_config.sandbox = CORRAL_SANDBOX_NONE;
 	corral_engine *engine;
 	corral_error error;
 	if (corral_engine_new(&engine_config, &engine, &error))
@@ -230,7 +233,7 @@ void bench_guest_speed(const char *folder, const char *corral)
 	printf("  %-9s", "program");
 	for (unsigned w = 0; w < WAY_COUNT; w++)
 		printf(" %9s", ways[w].label);
-	printf("  %8s %8s %8s %8s %7s\n", "off/nat", "asyn/nat", "sync/nat", "intp/nat", "spread");
+	printf("  %8s %8s %8s %8s %8s %7s\n", "off/nat", "asyn/nat", "sync/nat", "sbox/off", "intp/nat", "spread");
 	unsigned in_means = 0;
 	for (size_t i = 0; i < GUEST_COUNT; i++) {
 		time_guest(folder, corral, guests[i].name, times[i]);
@@ -243,5 +246,8 @@ void bench_guest_speed(const char *folder, const char *corral)
 	printf("  metering against none, on the JIT: sync %+.1f%%, async %+.1f%% (geometric means)\n",
 	       100 * (geometric_mean(times, JIT_SYNC, JIT_OFF) - 1),
 	       100 * (geometric_mean(times, JIT_ASYNC, JIT_OFF) - 1));
+	printf("  sandboxed against in-process (gas off, whole processes: worker start included): %+.1f%% (target "
+	       "<= 5%%)\n",
+	       100 * (geometric_mean(times, SANDBOX_OFF, JIT_OFF) - 1));
 	time_module(folder);
 }

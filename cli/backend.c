@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 
 const char cli_backend_choices[] = "interp or jit";
-const char cli_sandbox_choices[] = "none";
+const char cli_sandbox_choices[] = "linux, none or auto";
 const char cli_metering_choices[] = "sync, async or off";
 
 bool cli_parse_backend(const char *text, corral_backend *backend)
@@ -17,6 +17,21 @@ bool cli_parse_backend(const char *text, corral_backend *backend)
 	if (!strcmp(text, "jit")) {
 		*backend = CORRAL_BACKEND_JIT;
 		return true;
+	}
+	return false;
+}
+
+bool cli_parse_sandbox(const char *text, corral_sandbox *sandbox)
+{
+	static const struct {
+		const char *name;
+		corral_sandbox sandbox;
+	} names[] = {{"linux", CORRAL_SANDBOX_LINUX}, {"none", CORRAL_SANDBOX_NONE}, {"auto", CORRAL_SANDBOX_AUTO}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!strcmp(text, names[i].name)) {
+			*sandbox = names[i].sandbox;
+			return true;
+		}
 	}
 	return false;
 }
@@ -63,11 +78,12 @@ int cli_backend_option(const struct command *command, int argc, char **argv, int
 		if (!value || !cli_parse_backend(value, &backend->engine.backend))
 			return cli_usage_error(command, "--backend takes %s", cli_backend_choices);
 	} else if (cli_option(argc, argv, i, "--sandbox", &value)) {
-		/* One value today; the zygote's sandbox will be the second. */
-		if (!value || strcmp(value, "none"))
-			return cli_usage_error(command, "--sandbox takes %s (compiled code runs in this process)",
-					       cli_sandbox_choices);
-		backend->engine.sandbox = CORRAL_SANDBOX_NONE;
+		if (!value || !cli_parse_sandbox(value, &backend->engine.sandbox))
+			return cli_usage_error(
+				command,
+				"--sandbox takes %s (linux: a zygote process that can only compute; none: "
+				"this process; auto: linux where the kernel allows it)",
+				cli_sandbox_choices);
 	} else if (cli_option(argc, argv, i, "--gas-metering", &value)) {
 		if (!value || !cli_parse_metering(value, &backend->metering))
 			return cli_usage_error(command, "--gas-metering takes %s", cli_metering_choices);
@@ -100,6 +116,8 @@ int cli_check_divergence(const corral_instance *instance, const char *path)
 	const char *divergence = corral_instance_divergence(instance);
 	if (!divergence)
 		return 0;
+	if (corral_instance_aborted(instance))
+		return cli_error("%s: the run was aborted: %s", path, divergence);
 	return cli_error("%s: cross-check: the compiled code and the interpreter differ (a bug in corral's "
 			 "compiler; please report it with this program): %s",
 			 path, divergence);

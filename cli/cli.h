@@ -35,7 +35,7 @@ bool cli_parse_format(const char *text, corral_format *format);
 /* What --format takes, for its usage error: "--format takes %s". */
 extern const char cli_format_choices[];
 
-/* How a program runs (cli/backend.c): --backend interp|jit, --sandbox none,
+/* How a program runs (cli/backend.c): --backend interp|jit, --sandbox linux|none|auto,
  * --gas-metering sync|async|off, --cross-check. */
 struct cli_backend {
 	corral_engine_config engine;
@@ -45,6 +45,7 @@ struct cli_backend {
 extern const char cli_backend_choices[], cli_sandbox_choices[], cli_metering_choices[];
 bool cli_parse_backend(const char *text, corral_backend *backend);
 bool cli_parse_metering(const char *text, corral_gas_metering *metering);
+bool cli_parse_sandbox(const char *text, corral_sandbox *sandbox);
 const char *cli_metering_name(corral_gas_metering metering);
 void cli_backend_init(struct cli_backend *backend);
 /* Tries argv[*i] as one of the options above: 0 when it was one (and *i
@@ -86,6 +87,7 @@ int cmd_gas(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_vectors(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_cc(int argc, char **argv);
 

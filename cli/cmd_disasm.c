@@ -79,6 +79,8 @@ static int compile(const uint8_t *bytes, size_t length, const char *path, corral
 	corral_error error;
 	corral_engine_config_init(&engine_config);
 	engine_config.backend = CORRAL_BACKEND_JIT;
+	/* The in-process code: listing it needs no sandbox worker. */
+	engine_config.sandbox = CORRAL_SANDBOX_NONE;
 	corral_module_config_init(&config);
 	config.format = format;
 	config.isa = isa;

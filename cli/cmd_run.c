@@ -80,6 +80,9 @@ static void print_stop(const corral_instance *instance, corral_interrupt interru
 	case CORRAL_STEP:
 		printf("stopped: after one step, at pc %u\n", interrupt.pc);
 		break;
+	case CORRAL_ABORTED:
+		printf("stopped: aborted at pc %u (%s)\n", interrupt.pc, corral_instance_divergence(instance));
+		break;
 	}
 	int64_t left = corral_instance_gas(instance);
 	if (options->gas_given)

@@ -48,6 +48,7 @@ static bool failf(struct vector_run *run, const char *format, ...)
 static const char *const status_of_kind[] = {
 	[CORRAL_FINISHED] = "halt",         [CORRAL_TRAP] = "panic",          [CORRAL_OUT_OF_GAS] = "out-of-gas",
 	[CORRAL_PAGE_FAULT] = "page-fault", [CORRAL_HOST_CALL] = "host-call", [CORRAL_STEP] = "step",
+	[CORRAL_ABORTED] = "aborted",
 };
 
 static bool get_u64(struct vector_run *run, const struct json_value *object, const char *key, uint64_t *value)

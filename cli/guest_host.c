@@ -200,6 +200,7 @@ int guest_host_run(corral_instance *instance, const corral_module *module, const
 		case CORRAL_OUT_OF_GAS:
 		case CORRAL_PAGE_FAULT:
 		case CORRAL_STEP:
+		case CORRAL_ABORTED:
 			fflush(stdout);
 			fprintf(stderr, "corral: %s: %s\n", path, stop_reason(interrupt, reason, sizeof reason));
 			return interrupt.kind == CORRAL_OUT_OF_GAS   ? GUEST_STATUS_OUT_OF_GAS

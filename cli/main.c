@@ -5,12 +5,13 @@
 
 const struct command cli_commands[] = {
 	{"run",
-	 "[--backend interp|jit] [--gas-metering sync|async|off] [--sandbox none] [--cross-check] [--gas N] "
+	 "[--backend interp|jit] [--gas-metering sync|async|off] [--sandbox linux|none|auto] [--cross-check] [--gas N] "
 	 "[--gas-model naive|gp08] [--pc N] [--entry NAME] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] "
 	 "[--args HEX] [--trace] [--continue] [--host auto|guest|none] FILE [ARGS...]",
 	 "run a program: a guest built by corral cc as a process (stdout, stdin, ARGS, exit code); any other until it "
 	 "stops, printing how, the registers and the gas used (--continue: show each host call and resume). "
-	 "--backend jit compiles to x86-64 (default: the interpreter); --gas-metering async or off trades exact "
+	 "--backend jit compiles to x86-64 (default: the interpreter) and runs it in the linux sandbox where the "
+	 "kernel allows it (--sandbox none: in this process); --gas-metering async or off trades exact "
 	 "out-of-gas stops for speed; --cross-check runs the interpreter beside the compiled code and stops at the "
 	 "first difference",
 	 cmd_run},
@@ -32,11 +33,15 @@ const struct command cli_commands[] = {
 	 "BYTES] [-v] [--keep]",
 	 "compile C for the PVM: clang-19 for RV64E, ld.lld-19 with the guest SDK, then corral link", cmd_cc},
 	{"vectors",
-	 "[--backend interp|jit] [--cross-check] [--sandbox none] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] "
+	 "[--backend interp|jit] [--cross-check] [--sandbox linux|none|auto] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] "
 	 "[--verbose] PATH...",
 	 "run JSON test vectors (files or folders) and report each failure (gas metering is always sync: vectors "
 	 "check exact gas)",
 	 cmd_vectors},
+	{"check", "[--json]",
+	 "probe which kernel features and sandbox layers this machine offers (each by using it) and say which "
+	 "backend, sandbox, dynamic paging and audit corral will use; exits 0 whatever is missing",
+	 cmd_check},
 	{0},
 };
 

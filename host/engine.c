@@ -4,7 +4,11 @@
 
 void corral_engine_config_init(corral_engine_config *config)
 {
-	*config = (corral_engine_config){.backend = CORRAL_BACKEND_INTERPRETER, .sandbox = CORRAL_SANDBOX_NONE};
+	*config = (corral_engine_config){
+		.backend = CORRAL_BACKEND_INTERPRETER,
+		.sandbox = CORRAL_SANDBOX_AUTO,
+		.sandbox_pool_size = 1,
+	};
 }
 
 static corral_result check_config(const corral_engine_config *config, corral_error *error)
@@ -13,9 +17,9 @@ static corral_result check_config(const corral_engine_config *config, corral_err
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "unknown backend %u; this build has the interpreter (0) and the jit (1)",
 				 (unsigned)config->backend);
-	if (config->sandbox != CORRAL_SANDBOX_NONE)
+	if (config->sandbox > CORRAL_SANDBOX_AUTO)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
-				 "unknown sandbox %u; this build runs code in this process only (sandbox none, 0)",
+				 "unknown sandbox %u; there are none (0), linux (1) and auto (2)",
 				 (unsigned)config->sandbox);
 	if (config->cross_check && config->backend != CORRAL_BACKEND_JIT)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
@@ -43,10 +47,28 @@ corral_result corral_engine_new(const corral_engine_config *config, corral_engin
 	if (!*engine)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate an engine");
 	(*engine)->config = *config;
-	return CORRAL_OK;
+	result = host_sandbox_engine_init(*engine, error);
+	if (result != CORRAL_OK) {
+		free(*engine);
+		*engine = NULL;
+	}
+	return result;
 }
 
 void corral_engine_free(corral_engine *engine)
 {
+	if (!engine)
+		return;
+	host_sandbox_engine_free(engine);
 	free(engine);
+}
+
+corral_sandbox corral_engine_sandbox(const corral_engine *engine)
+{
+	return engine->sandbox;
+}
+
+const char *corral_engine_sandbox_note(const corral_engine *engine)
+{
+	return engine->sandbox_note[0] ? engine->sandbox_note : NULL;
 }

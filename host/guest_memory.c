@@ -34,14 +34,33 @@ static uint8_t *page_address(const struct host_memory *memory, uint64_t page)
 	return memory->core.base + (page << PVM_PAGE_SHIFT);
 }
 
+/* The zygote learns of access changes before the next run. */
+static void note_dirty(struct host_memory *memory, uint32_t first_page, uint64_t count)
+{
+	uint32_t end = (uint32_t)(first_page + count);
+	if (memory->dirty_first == memory->dirty_end) {
+		memory->dirty_first = first_page;
+		memory->dirty_end = end;
+		return;
+	}
+	if (first_page < memory->dirty_first)
+		memory->dirty_first = first_page;
+	if (end > memory->dirty_end)
+		memory->dirty_end = end;
+}
+
 static int protect_pages(struct host_memory *memory, uint32_t first_page, uint64_t count, enum pvm_access access)
 {
 	void *start = page_address(memory, first_page);
 	size_t bytes = (size_t)(count << PVM_PAGE_SHIFT);
 	if (mprotect(start, bytes, protection_of[access]))
 		return -1;
-	if (access == PVM_ACCESS_NONE && madvise(start, bytes, MADV_DONTNEED))
+	/* A shared mapping's pages live on in the file: only punching them
+	 * out of it drops them (for the zygote's mapping too). */
+	if (access == PVM_ACCESS_NONE && madvise(start, bytes, memory->shared ? MADV_REMOVE : MADV_DONTNEED))
 		return -1;
+	if (memory->shared)
+		note_dirty(memory, first_page, count);
 	return 0;
 }
 
@@ -67,6 +86,17 @@ static int restore_protection(struct host_memory *memory, uint64_t first, uint64
 static int core_set_access(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count, enum pvm_access access)
 {
 	return protect_pages(memory->host, first_page, page_count, access);
+}
+
+/* Nothing mapped, the heap empty. */
+static void init_core(struct host_memory *memory, uint8_t *base, uint8_t *access)
+{
+	memory->core.base = base;
+	memory->core.access = access;
+	memory->core.set_access = core_set_access;
+	memory->core.host = memory;
+	memory->core.heap_top = PVM_LOWEST_ADDRESS;
+	memory->core.heap_end = UINT32_MAX & ~(PVM_PAGE_SIZE - 1);
 }
 
 corral_result host_memory_init(struct host_memory *memory, size_t below, corral_error *error)
@@ -99,12 +129,18 @@ corral_result host_memory_init(struct host_memory *memory, size_t below, corral_
 	memory->reservation = reservation;
 	memory->reservation_size = size;
 	memory->below = below;
-	memory->core.base = reservation + below;
-	memory->core.access = access;
-	memory->core.set_access = core_set_access;
-	memory->core.host = memory;
-	memory->core.heap_top = PVM_LOWEST_ADDRESS;
-	memory->core.heap_end = UINT32_MAX & ~(PVM_PAGE_SIZE - 1);
+	init_core(memory, reservation + below, access);
+	return CORRAL_OK;
+}
+
+corral_result host_memory_init_shared(struct host_memory *memory, uint8_t *base, corral_error *error)
+{
+	*memory = (struct host_memory){0};
+	uint8_t *access = calloc(PVM_PAGE_COUNT, 1);
+	if (!access)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate the page-access table");
+	memory->shared = true;
+	init_core(memory, base, access);
 	return CORRAL_OK;
 }
 

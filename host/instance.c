@@ -60,9 +60,16 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 	if (!instance)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate an instance", module->name);
 	instance->module = module;
-	/* The compiled code's context and jump table lie below guest memory. */
-	size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
-	corral_result result = host_memory_init(&instance->memory, below, error);
+	corral_result result;
+	if (module->sandboxed) {
+		result = host_sandbox_instance_init(instance, error);
+	} else {
+		/* The compiled code's context and jump table lie below guest
+		 * memory. */
+		size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
+		result = host_memory_init(&instance->memory, below, error);
+		instance->anchor = instance->memory.core.base;
+	}
 	if (result == CORRAL_OK && module->engine && module->engine->config.cross_check)
 		result = host_twin_new(instance, error);
 	if (result == CORRAL_OK && module->container.format != CORRAL_FORMAT_BLOB)
@@ -84,6 +91,8 @@ void corral_instance_free(corral_instance *instance)
 	if (!instance)
 		return;
 	host_twin_free(instance->twin);
+	if (instance->worker)
+		host_sandbox_instance_release(instance);
 	host_memory_free(&instance->memory);
 	free(instance);
 }
@@ -97,11 +106,12 @@ static const corral_interrupt_kind kind_of_status[PVM_STATUS_COUNT] = {
 static const char *const interrupt_names[] = {
 	[CORRAL_FINISHED] = "finished",     [CORRAL_TRAP] = "trap",           [CORRAL_OUT_OF_GAS] = "out of gas",
 	[CORRAL_PAGE_FAULT] = "page fault", [CORRAL_HOST_CALL] = "host call", [CORRAL_STEP] = "step",
+	[CORRAL_ABORTED] = "aborted",
 };
 
 const char *corral_interrupt_name(corral_interrupt_kind kind)
 {
-	return kind <= CORRAL_STEP ? interrupt_names[kind] : "?";
+	return kind <= CORRAL_ABORTED ? interrupt_names[kind] : "?";
 }
 
 corral_interrupt host_interp_run(const corral_module *module, struct pvm_state *state, struct host_memory *memory,
@@ -133,6 +143,8 @@ void host_divergence(corral_instance *instance, const char *format, ...)
 
 corral_interrupt corral_instance_run(corral_instance *instance)
 {
+	if (instance->aborted)
+		return (corral_interrupt){.kind = CORRAL_ABORTED, .pc = instance->state.pc};
 	instance->divergence[0] = 0;
 	if (instance->twin)
 		return host_cross_check_run(instance);
@@ -149,6 +161,11 @@ void corral_instance_set_single_step(corral_instance *instance, bool enabled)
 const char *corral_instance_divergence(const corral_instance *instance)
 {
 	return instance->divergence[0] ? instance->divergence : NULL;
+}
+
+bool corral_instance_aborted(const corral_instance *instance)
+{
+	return instance->aborted;
 }
 
 /* In cross-check mode every change the embedder makes goes to the

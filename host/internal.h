@@ -12,8 +12,14 @@
 #include "loader/allocator.h"
 #include "loader/container.h"
 
+struct host_pool;
+struct host_sandbox_worker;
+
 struct corral_engine {
 	corral_engine_config config;
+	corral_sandbox sandbox; /* resolved: NONE or LINUX */
+	char sandbox_note[768]; /* why AUTO fell back to none */
+	struct host_pool *pool; /* CORRAL_SANDBOX_LINUX */
 };
 
 /* An import or export, its name copied out and NUL-terminated. */
@@ -28,6 +34,12 @@ struct host_jit {
 	struct pvm_jit_code code; /* code.bytes is the mapping's start */
 	size_t mapped;            /* bytes mapped: code.size rounded up to pages */
 	bool ready;
+	/* Where the code runs: code.bytes in this process; in the sandbox,
+	 * ZYGOTE_CODE_ADDRESS of a worker, which maps `memfd` (sealed against
+	 * writes; our mapping of it is read-only). */
+	uint64_t address;
+	int memfd;   /* -1 in this process */
+	uint64_t id; /* unique in the process: which code a worker has mapped */
 };
 
 struct corral_module {
@@ -46,6 +58,7 @@ struct corral_module {
 	bool interp_ready;
 	corral_isa isa;
 	corral_gas_metering metering;
+	bool sandboxed; /* compiled for a sandbox worker (PVM_JIT_MEMORY_ABSOLUTE) */
 	/* CORRAL_BACKEND_JIT: the code runs are made of, and the step-mode
 	 * variant, compiled the first time an instance single-steps (under
 	 * step_lock; step_ready is read without it, with acquire order). */
@@ -67,9 +80,15 @@ struct corral_module {
  * access byte per page for the core. */
 struct host_memory {
 	struct pvm_memory core;
-	uint8_t *reservation;
+	uint8_t *reservation; /* NULL when borrowed (a sandbox worker's) */
 	size_t reservation_size;
 	size_t below;
+	/* A sandbox worker's memfd, shared with its zygote: pages set to NONE
+	 * are punched out of the file, and the pages whose access changed
+	 * since the zygote last heard, [dirty_first, dirty_end), are sent to
+	 * it before the next run. */
+	bool shared;
+	uint32_t dirty_first, dirty_end;
 };
 
 /* Cross-check mode: the interpreter's copy of the machine. */
@@ -87,6 +106,11 @@ struct corral_instance {
 	 * holds, or NULL before the first run. */
 	const struct host_jit *table_of;
 	struct host_twin *twin; /* cross-check mode */
+	/* Where the context lies: memory.core.base in this process, the
+	 * shared region's anchor in the sandbox. */
+	uint8_t *anchor;
+	struct host_sandbox_worker *worker; /* CORRAL_SANDBOX_LINUX */
+	bool aborted;                       /* the sandbox run failed: it cannot run again */
 	/* What made the last run stop with a trap for corral's own reasons:
 	 * a difference the cross-check found, or an internal inconsistency of
 	 * the JIT backend. Empty when none. */
@@ -99,6 +123,9 @@ corral_result host_fail(corral_error *error, corral_result code, const char *for
 
 /* `below`: bytes to map read-write under the guest space (0 for none). */
 corral_result host_memory_init(struct host_memory *memory, size_t below, corral_error *error);
+/* Guest memory on a sandbox worker's mapping of its memfd (4 GiB at base,
+ * PROT_NONE: no page mapped yet). */
+corral_result host_memory_init_shared(struct host_memory *memory, uint8_t *base, corral_error *error);
 void host_memory_free(struct host_memory *memory);
 corral_result host_memory_set_access(struct host_memory *memory, uint32_t address, uint64_t length,
 				     corral_page_access access, corral_error *error);
@@ -132,6 +159,20 @@ void host_jit_running_set(struct host_jit_running *running);
 /* host/jit_backend.c: running compiled code. `step`: the step-mode code,
  * one instruction. */
 corral_interrupt host_jit_run(corral_instance *instance, bool step);
+
+/* host/sandbox.c: compiled code in a sandbox worker. */
+corral_result host_sandbox_engine_init(corral_engine *engine, corral_error *error);
+void host_sandbox_engine_free(corral_engine *engine);
+/* Takes a worker for the instance and lays guest memory on it. */
+corral_result host_sandbox_instance_init(corral_instance *instance, corral_error *error);
+/* Wipes the worker and gives it back (or kills it if it misbehaved). */
+void host_sandbox_instance_release(corral_instance *instance);
+/* Runs the code from `target` in the worker as the in-process enter does,
+ * with the registers and gas of the instance's state; on return the
+ * context holds the exit record. False when the run was aborted
+ * (instance->aborted and divergence set). */
+bool host_sandbox_enter(corral_instance *instance, const struct host_jit *jit, uint32_t target,
+			struct host_jit_running *running);
 
 /* host/cross_check.c: the JIT and the interpreter in lock step. */
 corral_result host_twin_new(corral_instance *instance, corral_error *error);

@@ -21,8 +21,8 @@ static void fill_jump_table(corral_instance *instance, const struct host_jit *ji
 	if (instance->table_of == jit)
 		return;
 	const struct pvm_jit_code *code = &jit->code;
-	uint64_t *table = pvm_jit_jump_table_of(instance->memory.core.base, code->jump_count);
-	pvm_jit_fill_jump_table(code, (uint64_t)(uintptr_t)code->bytes, table);
+	uint64_t *table = pvm_jit_jump_table_of(instance->anchor, code->jump_count);
+	pvm_jit_fill_jump_table(code, jit->address, table);
 	instance->table_of = jit;
 }
 
@@ -77,7 +77,7 @@ NO_FUNCTION_CHECK static void enter(corral_instance *instance, const struct host
 				    struct host_jit_running *running)
 {
 	struct pvm_state *state = &instance->state;
-	uint8_t *anchor = instance->memory.core.base;
+	uint8_t *anchor = instance->anchor;
 	struct pvm_jit_context *context = pvm_jit_context_of(anchor);
 	memcpy(context->regs, state->regs, sizeof state->regs);
 	context->gas = state->gas;
@@ -148,8 +148,17 @@ static bool settle(corral_instance *instance, const struct host_jit *jit, const 
 {
 	struct pvm_state *state = &instance->state;
 	const struct pvm_program *program = &instance->module->program;
-	const struct pvm_jit_context *context = pvm_jit_context_of(instance->memory.core.base);
-	uint32_t pc = context->exit_pc;
+	const struct pvm_jit_context *context = pvm_jit_context_of(instance->anchor);
+	/* Read once: in the sandbox the zygote could change it under us. */
+	uint32_t pc = __atomic_load_n(&context->exit_pc, __ATOMIC_RELAXED);
+	uint32_t kind = __atomic_load_n(&context->exit_kind, __ATOMIC_RELAXED);
+	if (!pvm_jit_site_at(&jit->code, pc)) {
+		host_divergence(instance, "internal error: compiled code left at pc %u, where no instruction starts",
+				pc);
+		*stop = stop_at(instance->worker ? CORRAL_ABORTED : CORRAL_TRAP, state->pc);
+		instance->aborted = instance->worker != NULL;
+		return true;
+	}
 	state->pc = pc;
 	state->block_paid = true;
 	if (running->unexpected_signal) {
@@ -166,7 +175,7 @@ static bool settle(corral_instance *instance, const struct host_jit *jit, const 
 		*stop = stop_at(CORRAL_OUT_OF_GAS, pc);
 		return true;
 	}
-	switch ((enum pvm_jit_exit)context->exit_kind) {
+	switch ((enum pvm_jit_exit)kind) {
 	case PVM_JIT_EXIT_HOST_CALL: {
 		struct pvm_inst inst;
 		pvm_decode(&program->code, pc, &inst);
@@ -200,9 +209,9 @@ static bool settle(corral_instance *instance, const struct host_jit *jit, const 
 	case PVM_JIT_EXIT_COUNT:
 		break;
 	}
-	host_divergence(instance, "internal error: compiled code left with unknown exit kind %u at pc %u",
-			context->exit_kind, pc);
-	*stop = stop_at(CORRAL_TRAP, pc);
+	host_divergence(instance, "internal error: compiled code left with unknown exit kind %u at pc %u", kind, pc);
+	instance->aborted = instance->worker != NULL;
+	*stop = stop_at(instance->aborted ? CORRAL_ABORTED : CORRAL_TRAP, pc);
 	return true;
 }
 
@@ -225,7 +234,14 @@ corral_interrupt host_jit_run(corral_instance *instance, bool step)
 		uint32_t target;
 		if (!find_entry(instance, jit, &target, &stop))
 			break;
-		enter(instance, jit, target, &running);
+		if (instance->worker) {
+			if (!host_sandbox_enter(instance, jit, target, &running)) {
+				stop = stop_at(CORRAL_ABORTED, instance->state.pc);
+				break;
+			}
+		} else {
+			enter(instance, jit, target, &running);
+		}
 		if (settle(instance, jit, &running, &stop))
 			break;
 	}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "host/internal.h"
+#include "zygote/protocol.h"
 
 corral_result host_jit_check_cpu(corral_error *error)
 {
@@ -80,39 +81,123 @@ static const enum pvm_jit_gas gas_of_metering[] = {
 	[CORRAL_METERING_OFF] = PVM_JIT_GAS_NONE,
 };
 
+static uint64_t next_code_id(void)
+{
+	static uint64_t counter;
+	return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
+/* In this process: a private anonymous mapping, written, trimmed, then
+ * made read+execute. */
+static corral_result map_private(corral_module *module, const char *variant, size_t capacity, uint8_t **buffer,
+				 corral_error *error)
+{
+	size_t mapped = round_to_pages(capacity);
+	*buffer = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*buffer == MAP_FAILED)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot map %zu bytes for the compiled %s: %s",
+				 module->name, mapped, variant, strerror(errno));
+	return CORRAL_OK;
+}
+
+static corral_result finish_private(corral_module *module, const char *variant, size_t capacity, struct host_jit *jit,
+				    corral_error *error)
+{
+	size_t mapped = round_to_pages(capacity), used = round_to_pages(jit->code.size);
+	if (used < mapped)
+		munmap(jit->code.bytes + used, mapped - used);
+	jit->mapped = used;
+	jit->address = (uint64_t)(uintptr_t)jit->code.bytes;
+	if (mprotect(jit->code.bytes, used, PROT_READ | PROT_EXEC))
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot make the compiled %s executable: %s",
+				 module->name, variant, strerror(errno));
+	return CORRAL_OK;
+}
+
+/* For a sandbox worker: a memfd, written through a shared mapping, cut to
+ * size and sealed so that no one (the zygote included) can map it
+ * writable again; we keep a read-only mapping of it. */
+static corral_result map_memfd(corral_module *module, const char *variant, size_t capacity, struct host_jit *jit,
+			       uint8_t **buffer, corral_error *error)
+{
+	size_t mapped = round_to_pages(capacity);
+	if (mapped > ZYGOTE_CODE_MAX)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%s: the compiled %s may need %zu bytes, over the sandbox's limit of %llu",
+				 module->name, variant, mapped, (unsigned long long)ZYGOTE_CODE_MAX);
+	jit->memfd = memfd_create("corral-code", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (jit->memfd < 0)
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot create a memfd for the compiled %s: %s",
+				 module->name, variant, strerror(errno));
+	if (ftruncate(jit->memfd, (off_t)mapped))
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot size the compiled %s's memfd: %s",
+				 module->name, variant, strerror(errno));
+	*buffer = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_SHARED, jit->memfd, 0);
+	if (*buffer == MAP_FAILED)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot map the compiled %s's memfd: %s",
+				 module->name, variant, strerror(errno));
+	return CORRAL_OK;
+}
+
+static corral_result finish_memfd(corral_module *module, const char *variant, size_t capacity, struct host_jit *jit,
+				  corral_error *error)
+{
+	size_t used = round_to_pages(jit->code.size);
+	/* F_SEAL_WRITE refuses while a writable shared mapping exists. */
+	munmap(jit->code.bytes, round_to_pages(capacity));
+	jit->code.bytes = NULL;
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	if (ftruncate(jit->memfd, (off_t)used) || fcntl(jit->memfd, F_ADD_SEALS, seals))
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot seal the compiled %s's memfd: %s",
+				 module->name, variant, strerror(errno));
+	uint8_t *view = mmap(NULL, used, PROT_READ, MAP_SHARED, jit->memfd, 0);
+	if (view == MAP_FAILED)
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot map the sealed compiled %s: %s", module->name,
+				 variant, strerror(errno));
+	jit->code.bytes = view;
+	jit->mapped = used;
+	jit->address = ZYGOTE_CODE_ADDRESS;
+	return CORRAL_OK;
+}
+
 corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error)
 {
 	const char *variant = step ? "step-mode code" : "code";
 	struct pvm_jit_options options = {
-		.memory = PVM_JIT_MEMORY_BASE,
+		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
 		.gas = gas_of_metering[module->metering],
 		.step = step,
 	};
-	*jit = (struct host_jit){0};
+	*jit = (struct host_jit){.memfd = -1, .id = next_code_id()};
+	if (module->sandboxed && module->program.blob.jump_count > ZYGOTE_JUMP_TABLE_MAX)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%s: %u jump-table entries are over the sandbox's limit of %u", module->name,
+				 module->program.blob.jump_count, ZYGOTE_JUMP_TABLE_MAX);
 	size_t capacity = pvm_jit_capacity(&module->program, &options);
-	size_t mapped = round_to_pages(capacity);
-	uint8_t *buffer = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buffer == MAP_FAILED)
-		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot map %zu bytes for the compiled %s: %s",
-				 module->name, mapped, variant, strerror(errno));
+	uint8_t *buffer;
+	corral_result result = module->sandboxed ? map_memfd(module, variant, capacity, jit, &buffer, error)
+						 : map_private(module, variant, capacity, &buffer, error);
+	if (result != CORRAL_OK) {
+		if (jit->memfd >= 0)
+			close(jit->memfd);
+		*jit = (struct host_jit){.memfd = -1};
+		return result;
+	}
 	struct pvm_error problem;
 	if (pvm_jit_compile(&jit->code, &module->program, &options, buffer, capacity, &libc_allocator, &problem)) {
-		munmap(buffer, mapped);
+		munmap(buffer, round_to_pages(capacity));
+		if (jit->memfd >= 0)
+			close(jit->memfd);
+		*jit = (struct host_jit){.memfd = -1};
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot compile the %s: %s", module->name,
 				 variant, problem.message);
 	}
-	size_t used = round_to_pages(jit->code.size);
-	if (used < mapped)
-		munmap(buffer + used, mapped - used);
-	jit->mapped = used;
 	jit->ready = true;
-	if (mprotect(buffer, used, PROT_READ | PROT_EXEC)) {
-		int problem_errno = errno;
-		host_jit_release(jit);
-		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot make the compiled %s executable: %s",
-				 module->name, variant, strerror(problem_errno));
-	}
-	corral_result result = dump(module, &jit->code, error);
+	jit->mapped = round_to_pages(capacity);
+	result = module->sandboxed ? finish_memfd(module, variant, capacity, jit, error)
+				   : finish_private(module, variant, capacity, jit, error);
+	if (result == CORRAL_OK)
+		result = dump(module, &jit->code, error);
 	if (result != CORRAL_OK)
 		host_jit_release(jit);
 	return result;
@@ -122,9 +207,12 @@ void host_jit_release(struct host_jit *jit)
 {
 	if (!jit->ready)
 		return;
-	munmap(jit->code.bytes, jit->mapped);
+	if (jit->code.bytes)
+		munmap(jit->code.bytes, jit->mapped);
+	if (jit->memfd >= 0)
+		close(jit->memfd);
 	pvm_jit_free(&jit->code, &libc_allocator);
-	*jit = (struct host_jit){0};
+	*jit = (struct host_jit){.memfd = -1};
 }
 
 /* Compiled once per module, the first time any of its instances steps:

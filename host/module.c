@@ -171,6 +171,7 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 	module->engine = engine;
 	module->isa = config->isa;
 	module->metering = config->metering;
+	module->sandboxed = engine && engine->sandbox == CORRAL_SANDBOX_LINUX;
 	if (pthread_mutex_init(&module->step_lock, NULL)) {
 		free(module);
 		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot create a lock", name);

@@ -67,7 +67,11 @@ typedef enum corral_backend {
 
 /* Where compiled code runs. */
 typedef enum corral_sandbox {
-	CORRAL_SANDBOX_NONE = 0, /* in this process: fast, for trusted programs and embedders */
+	CORRAL_SANDBOX_NONE = 0,  /* in this process: for trusted programs and debugging */
+	CORRAL_SANDBOX_LINUX = 1, /* in a zygote process: fresh namespaces, no capabilities, a seccomp
+				     allow-list; it can compute and nothing else (see the README) */
+	CORRAL_SANDBOX_AUTO = 2,  /* the default: linux where the kernel allows it, else none
+				     (corral_engine_sandbox says which, and why) */
 } corral_sandbox;
 
 /* How the compiler meters gas (the interpreter always meters exactly). */
@@ -91,6 +95,14 @@ typedef struct corral_engine_config {
 	 * stops with a trap at the first difference (corral_instance_divergence
 	 * says what differed). Slow. */
 	bool cross_check;
+	/* CORRAL_SANDBOX_LINUX: workers started when the engine is created and
+	 * kept for reuse (a freed instance's worker is wiped and goes back);
+	 * more are started when all are busy. */
+	uint32_t sandbox_pool_size;
+	/* CORRAL_SANDBOX_LINUX: CPU time one run may take, in milliseconds,
+	 * before the worker is killed and the run aborted (0: no limit but
+	 * gas and the worker's RLIMIT_CPU backstop). */
+	uint32_t sandbox_cpu_limit_ms;
 } corral_engine_config;
 
 typedef struct corral_module_config {
@@ -123,6 +135,11 @@ typedef struct corral_instance corral_instance;
 
 corral_result corral_engine_new(const corral_engine_config *config, corral_engine **engine, corral_error *error);
 void corral_engine_free(corral_engine *engine);
+
+/* Where the engine's compiled code runs (AUTO resolved), and, when AUTO
+ * fell back to none, why (else NULL). */
+corral_sandbox corral_engine_sandbox(const corral_engine *engine);
+const char *corral_engine_sandbox_note(const corral_engine *engine);
 
 /* Parses, validates and prepares a program. The bytes are copied. `name`
  * (a file name, say) prefixes every error message; it may be NULL. */
@@ -201,6 +218,9 @@ typedef enum corral_interrupt_kind {
 	CORRAL_PAGE_FAULT,   /* address: the inaccessible page */
 	CORRAL_HOST_CALL,    /* host_call: the ecalli index */
 	CORRAL_STEP,         /* single-step mode: one instruction done */
+	CORRAL_ABORTED,      /* not the program's doing: its sandbox worker died, broke the protocol
+				or ran past the CPU-time limit (corral_instance_divergence says
+				which); the instance cannot run again */
 } corral_interrupt_kind;
 
 typedef struct corral_interrupt {
@@ -220,11 +240,16 @@ corral_interrupt corral_instance_run(corral_instance *instance);
 
 void corral_instance_set_single_step(corral_instance *instance, bool enabled);
 
-/* Why the last run stopped with a trap that is corral's fault rather than
- * the program's, or NULL: in cross-check mode (corral_engine_config), what
- * differed between the compiled code and the interpreter; on the JIT, a
- * hardware fault that the page-access table allows (an internal error). */
+/* Why the last run stopped for corral's own reasons rather than the
+ * program's, or NULL: in cross-check mode (corral_engine_config), what
+ * differed between the compiled code and the interpreter (a trap); on the
+ * JIT, a hardware fault that the page-access table allows (an internal
+ * error, a trap); in the sandbox, why the run was aborted (CORRAL_ABORTED). */
 const char *corral_instance_divergence(const corral_instance *instance);
+
+/* Whether a run of the instance was aborted (CORRAL_ABORTED): it cannot
+ * run again. */
+bool corral_instance_aborted(const corral_instance *instance);
 
 #define CORRAL_REGISTER_COUNT 13
 

@@ -15,6 +15,9 @@ PACKAGES=(
 	clang-19 libclang-rt-19-dev  # libFuzzer harnesses and sanitizers in `make fuzz`
 	lld-19 llvm-19           # C guests: ld.lld-19 links them, llvm-ar-19 archives the SDK
 	clang-format             # `make format`, and the style check in `make test`
+	musl-tools               # musl-gcc: the sandbox's zygote is a static musl program
+	libseccomp-dev           # the zygote's seccomp filter is built with libseccomp
+	liburing-dev             # the host's event loop over its sandbox workers
 )
 
 missing() {

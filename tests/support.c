@@ -129,3 +129,29 @@ void assert_stop(corral_interrupt stop, corral_interrupt_kind kind, uint32_t pc)
 		     corral_interrupt_name(kind));
 	cr_assert_eq(stop.pc, pc, "stopped at pc %u, expected %u", stop.pc, pc);
 }
+
+bool support_sandbox_works(const char **why)
+{
+	static int known; /* 0: not probed, 1: works, 2: does not */
+	static corral_error problem;
+	if (!known) {
+		corral_engine_config config;
+		corral_engine_config_init(&config);
+		config.backend = CORRAL_BACKEND_JIT;
+		config.sandbox = CORRAL_SANDBOX_LINUX;
+		corral_engine *engine;
+		known = corral_engine_new(&config, &engine, &problem) == CORRAL_OK ? 1 : 2;
+		if (known == 1)
+			corral_engine_free(engine);
+	}
+	if (why)
+		*why = problem.message;
+	return known == 1;
+}
+
+void support_require_sandbox(void)
+{
+	const char *why;
+	if (!support_sandbox_works(&why))
+		cr_skip_test("the linux sandbox cannot run here: %s", why);
+}

@@ -4,6 +4,7 @@
 #ifndef TESTS_SUPPORT_H
 #define TESTS_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +50,12 @@ corral_result module_try(const uint8_t *bytes, size_t length, const corral_modul
  * skip, saying why). */
 const char *support_vectors(void);
 uint8_t *support_read_file(const char *path, size_t *length);
+
+/* Skips the calling test, saying why, where the linux sandbox cannot run
+ * (no user namespaces, say); CI runs as root, where it always can. */
+void support_require_sandbox(void);
+/* Whether it can (why not, if not); tests that run other things too use
+ * it to leave only the sandboxed part out. */
+bool support_sandbox_works(const char **why);
 
 #endif

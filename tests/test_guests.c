@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tests/guest_run.h"
+#include "tests/support.h"
 
 /* Strings are held in the parameter itself: Criterion copies parameters
  * into the process that runs the test, where pointers would dangle. */
@@ -121,8 +122,12 @@ ParameterizedTest(const struct guest_case *test, guests, same_as_native, .timeou
 
 	char jit_extra[64];
 	snprintf(jit_extra, sizeof jit_extra, "--backend jit %s", test->jit_flags);
-	const char *const backends[] = {"--backend interp", "--backend jit", test->jit_flags[0] ? jit_extra : NULL};
+	const char *const backends[] = {"--backend interp", "--backend jit --sandbox none",
+					support_sandbox_works(NULL) ? "--backend jit --sandbox linux" : "",
+					test->jit_flags[0] ? jit_extra : NULL};
 	for (size_t b = 0; b < sizeof backends / sizeof backends[0] && backends[b]; b++) {
+		if (!backends[b][0])
+			continue; /* the sandbox cannot run here: its own tests say why and skip */
 		snprintf(command, sizeof command, "cd '%s/guest' && '%s/%s' run %s %s ./prog %s", folder, root,
 			 guest_corral(), backends[b], test->run_flags, test->args);
 		guest_shell(folder, command, test->input, &guest);

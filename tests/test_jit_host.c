@@ -33,10 +33,11 @@
 enum backend {
 	INTERP,
 	JIT,
-	CROSS, /* the JIT, cross-checked against the interpreter */
+	CROSS,   /* the JIT, cross-checked against the interpreter */
+	SANDBOX, /* the JIT in a linux sandbox worker */
 };
 
-static const char *const backend_names[] = {"interpreter", "jit", "cross-checked jit"};
+static const char *const backend_names[] = {"interpreter", "jit", "cross-checked jit", "sandboxed jit"};
 
 static corral_result engine_new(enum backend backend, corral_engine **engine, corral_error *error)
 {
@@ -44,6 +45,7 @@ static corral_result engine_new(enum backend backend, corral_engine **engine, co
 	corral_engine_config_init(&config);
 	config.backend = backend == INTERP ? CORRAL_BACKEND_INTERPRETER : CORRAL_BACKEND_JIT;
 	config.cross_check = backend == CROSS;
+	config.sandbox = backend == SANDBOX ? CORRAL_SANDBOX_LINUX : CORRAL_SANDBOX_NONE;
 	return corral_engine_new(&config, engine, error);
 }
 
@@ -544,6 +546,12 @@ Test(jit_host, every_load_and_store_cross_checks, .timeout = 120)
 	each_access(CROSS);
 }
 
+Test(jit_host, every_load_and_store_faults_in_the_sandbox_as_the_interpreter_does, .timeout = 300)
+{
+	support_require_sandbox();
+	each_access(SANDBOX);
+}
+
 Test(jit_host, a_page_fault_resumes_at_the_faulting_instruction)
 {
 	struct machine m;
@@ -827,6 +835,14 @@ Test(jit_host, programs_run_as_on_the_interpreter)
 Test(jit_host, programs_cross_check)
 {
 	programs_alike(CROSS);
+}
+
+Test(jit_host, programs_run_in_the_sandbox_as_on_the_interpreter, .timeout = 120)
+{
+	support_require_sandbox();
+	programs_alike(SANDBOX);
+	run_asm_alike("fibonacci.s", SANDBOX, 10000, true, prepare_fibonacci);
+	run_asm_alike("copy.s", SANDBOX, 100000, true, prepare_copy);
 }
 
 Test(jit_host, a_cross_checked_single_step_is_one_instruction)

@@ -20,17 +20,21 @@ struct vector_case {
 };
 
 static const struct vector_case vector_cases[] = {
-	{"v0.4/programs", "--backend jit"},
+	{"v0.4/programs", "--backend jit --sandbox none"},
+	{"v0.4/programs", "--backend jit --sandbox linux"},
 	{"v0.4/programs", "--backend interp"},
-	{"v0.4/programs", "--backend jit --cross-check"},
+	{"v0.4/programs", "--backend jit --sandbox none --cross-check"},
+	{"v0.4/programs", "--backend jit --sandbox linux --cross-check"},
 	/* the per-block costs the vectors list */
-	{"gas-model/programs", "--backend jit"},
+	{"gas-model/programs", "--backend jit --sandbox none"},
+	{"gas-model/programs", "--backend jit --sandbox linux"},
 	{"gas-model/programs", "--backend interp"},
-	{"gas-model/programs", "--backend jit --cross-check"},
+	{"gas-model/programs", "--backend jit --sandbox none --cross-check"},
 	/* the same costs, computed by the GP 0.8 pipeline model */
 	{"gas-model/programs", "--backend jit --gas-model gp08"},
 	/* GP 0.8 numbering */
-	{"jamv1-sample", "--backend jit"},
+	{"jamv1-sample", "--backend jit --sandbox none"},
+	{"jamv1-sample", "--backend jit --sandbox linux"},
 	{"jamv1-sample", "--backend jit --cross-check"},
 };
 
@@ -58,6 +62,8 @@ ParameterizedTest(const struct vector_case *test, jit_vectors, all_pass, .timeou
 	const char *vectors = support_vectors();
 	if (!vectors)
 		cr_skip_test("no test vectors: set CORRAL_VECTORS to the shared vectors folder");
+	if (strstr(test->flags, "--sandbox linux"))
+		support_require_sandbox();
 	char folder[PATH_MAX], root[PATH_MAX], work[PATH_MAX], command[4 * PATH_MAX], expected[64];
 	snprintf(folder, sizeof folder, "%s/pvm/%s", vectors, test->folder);
 	if (access(folder, R_OK))
@@ -92,7 +98,7 @@ static const struct option_case option_cases[] = {
 	{"vectors --backend jit --gas-metering async x.json", 2, "only sync metering"},
 	{"vectors --backend jit --gas-metering off x.json", 2, "only sync metering"},
 	{"vectors --backend wasm x.json", 2, "--backend takes interp or jit"},
-	{"run --sandbox zygote x.jam", 2, "--sandbox takes none"},
+	{"run --sandbox zygote x.jam", 2, "--sandbox takes linux, none or auto"},
 	{"run --gas-metering async x.jam", 2, "needs --backend jit"},
 	{"run --cross-check x.jam", 2, "needs --backend jit"},
 	{"run --backend jit --gas-metering fast x.jam", 2, "--gas-metering takes sync, async or off"},

@@ -322,6 +322,7 @@ static corral_engine *differential_engine_of(enum differential_engine kind)
 		corral_engine_config config;
 		corral_engine_config_init(&config);
 		config.backend = kind == ENGINE_INTERP ? CORRAL_BACKEND_INTERPRETER : CORRAL_BACKEND_JIT;
+		config.sandbox = CORRAL_SANDBOX_NONE; /* in-process: a worker per engine would only slow it */
 		config.cross_check = kind == ENGINE_CROSS_CHECK;
 		if (corral_engine_new(&config, &engines[kind], &error))
 			failed("no engine: %s", error.message);

@@ -1,0 +1,217 @@
+/* The linux sandbox's costs: a host call's round trip (guest → host →
+ * guest) in a sandbox worker against in-process, instantiating from the
+ * pool, the first instance of a fresh engine, a worker's cold start, and
+ * the memory an idle worker holds. Each host call's answer is checked.
+ *
+ * Targets (issue 5, PolkaVM's sandbox on this machine kind as the anchor):
+ * round trip ≤ 200 ns median and ≤ 1 µs p99; instantiate from the pool
+ * ≤ 25 µs; cold start ≤ 3 ms. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "host/worker.h"
+#include "loader/asm.h"
+
+#define CALLS 200000u
+
+/* ecalli 1 in a loop: the host answers r7 + 1 until it says stop (r8 = 1). */
+static const char host_call_loop[] = "loop:\n"
+				     "ecalli 1\n"
+				     "branch_eq_imm r8, 0, @loop\n"
+				     "load_imm r0, -65536\n"
+				     "jump_ind r0, 0\n";
+
+static corral_engine *engine_for(corral_sandbox sandbox)
+{
+	corral_engine_config config;
+	corral_engine_config_init(&config);
+	config.backend = CORRAL_BACKEND_JIT;
+	config.sandbox = sandbox;
+	corral_engine *engine;
+	corral_error error;
+	if (corral_engine_new(&config, &engine, &error))
+		bench_fail("%s", error.message);
+	return engine;
+}
+
+static corral_module *module_for(corral_engine *engine, const char *source)
+{
+	uint8_t *bytes;
+	size_t length;
+	char problem[256];
+	if (loader_assemble(source, strlen(source), "bench.s", &bytes, &length, problem, sizeof problem))
+		bench_fail("%s", problem);
+	corral_module_config config;
+	corral_module_config_init(&config);
+	config.format = CORRAL_FORMAT_BLOB;
+	config.metering = CORRAL_METERING_OFF;
+	corral_module *module;
+	corral_error error;
+	if (corral_module_new(engine, bytes, length, "bench.s", &config, &module, &error))
+		bench_fail("%s", error.message);
+	free(bytes);
+	return module;
+}
+
+static corral_instance *instance_for(corral_module *module)
+{
+	corral_instance *instance;
+	corral_error error;
+	if (corral_instance_new(module, NULL, &instance, &error))
+		bench_fail("%s", error.message);
+	return instance;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Each round trip timed alone: median and 99th percentile, in ns. */
+static void round_trips(corral_sandbox sandbox, double *median, double *p99)
+{
+	corral_engine *engine = engine_for(sandbox);
+	corral_module *module = module_for(engine, host_call_loop);
+	corral_instance *instance = instance_for(module);
+	double *samples = malloc(CALLS * sizeof *samples);
+	if (!samples)
+		bench_fail("out of memory");
+	corral_interrupt stop = corral_instance_run(instance);
+	for (unsigned i = 0; i < CALLS; i++) {
+		if (stop.kind != CORRAL_HOST_CALL || corral_instance_reg(instance, 7) != i)
+			bench_fail("host call %u: stopped with %s, r7 = %llu", i, corral_interrupt_name(stop.kind),
+				   (unsigned long long)corral_instance_reg(instance, 7));
+		corral_instance_set_reg(instance, 7, i + 1);
+		corral_instance_set_reg(instance, 8, i + 1 == CALLS);
+		double begin = bench_now();
+		stop = corral_instance_run(instance);
+		samples[i] = (bench_now() - begin) * 1e9;
+	}
+	if (stop.kind != CORRAL_FINISHED)
+		bench_fail("the host-call loop ended with %s", corral_interrupt_name(stop.kind));
+	qsort(samples, CALLS, sizeof *samples, compare_doubles);
+	*median = samples[CALLS / 2];
+	*p99 = samples[CALLS * 99 / 100];
+	free(samples);
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+/* Median µs of corral_instance_new + its first run to the first host
+ * call, with the worker from the pool (the module's code already mapped
+ * in it after the first). */
+static double instantiate_from_pool(void)
+{
+	enum { ROUNDS = 2000 };
+	corral_engine *engine = engine_for(CORRAL_SANDBOX_LINUX);
+	corral_module *module = module_for(engine, host_call_loop);
+	static double samples[ROUNDS];
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		double begin = bench_now();
+		corral_instance *instance = instance_for(module);
+		samples[i] = (bench_now() - begin) * 1e6;
+		if (corral_instance_run(instance).kind != CORRAL_HOST_CALL)
+			bench_fail("a pooled instance did not reach its host call");
+		corral_instance_free(instance);
+	}
+	qsort(samples, ROUNDS, sizeof *samples, compare_doubles);
+	corral_module_free(module);
+	corral_engine_free(engine);
+	return samples[ROUNDS / 2];
+}
+
+/* Median ms from nothing to a worker that reports every layer in place. */
+static double cold_start(void)
+{
+	struct bench_samples samples = {0};
+	struct bench_summary summary;
+	for (unsigned i = 0; i < BENCH_RUNS; i++) {
+		struct host_worker worker;
+		corral_error error;
+		double begin = bench_now();
+		if (host_worker_spawn(&worker, &(struct host_worker_options){0}, &error))
+			bench_fail("%s", error.message);
+		bench_samples_add(&samples, bench_now() - begin);
+		host_worker_kill(&worker);
+	}
+	bench_summarize(&samples, &summary);
+	return summary.median * 1e3;
+}
+
+/* The first instance of a fresh engine: the pool's first worker started,
+ * the module compiled into a memfd, the instance laid out. */
+static double first_instance(void)
+{
+	struct bench_samples samples = {0};
+	struct bench_summary summary;
+	for (unsigned i = 0; i < BENCH_RUNS; i++) {
+		double begin = bench_now();
+		corral_engine *engine = engine_for(CORRAL_SANDBOX_LINUX);
+		corral_module *module = module_for(engine, host_call_loop);
+		corral_instance *instance = instance_for(module);
+		if (corral_instance_run(instance).kind != CORRAL_HOST_CALL)
+			bench_fail("the first instance did not reach its host call");
+		bench_samples_add(&samples, bench_now() - begin);
+		corral_instance_free(instance);
+		corral_module_free(module);
+		corral_engine_free(engine);
+	}
+	bench_summarize(&samples, &summary);
+	return summary.median * 1e3;
+}
+
+/* VmRSS of an idle worker's zygote, in KiB. */
+static long idle_rss(void)
+{
+	struct host_worker worker;
+	corral_error error;
+	if (host_worker_spawn(&worker, &(struct host_worker_options){0}, &error))
+		bench_fail("%s", error.message);
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)worker.pid);
+	FILE *status = fopen(path, "r");
+	long rss = -1;
+	while (status && fgets(line, sizeof line, status))
+		if (!strncmp(line, "VmRSS:", 6))
+			rss = strtol(line + 6, NULL, 10);
+	if (status)
+		fclose(status);
+	host_worker_kill(&worker);
+	return rss;
+}
+
+void bench_sandbox_speed(void)
+{
+	corral_engine *probe;
+	corral_engine_config config;
+	corral_error error;
+	corral_engine_config_init(&config);
+	config.backend = CORRAL_BACKEND_JIT;
+	config.sandbox = CORRAL_SANDBOX_LINUX;
+	if (corral_engine_new(&config, &probe, &error)) {
+		printf("\nLinux sandbox: skipped (%s)\n", error.message);
+		return;
+	}
+	corral_engine_free(probe);
+	printf("\nLinux sandbox (targets: round trip <= 200 ns median and <= 1 us p99, instantiate from the pool <= "
+	       "25 us, cold start <= 3 ms)\n");
+	double median, p99, local_median, local_p99;
+	round_trips(CORRAL_SANDBOX_LINUX, &median, &p99);
+	round_trips(CORRAL_SANDBOX_NONE, &local_median, &local_p99);
+	printf("  host-call round trip (%u calls): sandbox %.0f ns median, %.0f ns p99; in-process %.0f ns median, "
+	       "%.0f ns p99\n",
+	       CALLS, median, p99, local_median, local_p99);
+	printf("  instantiate from the pool: %.1f us median (instance_new, worker wiped and reused)\n",
+	       instantiate_from_pool());
+	printf("  first instance of a fresh engine: %.2f ms median (worker start, compile, lay out, run to the first "
+	       "host call)\n",
+	       first_instance());
+	printf("  cold start of a worker: %.2f ms median (clone3 into 7 namespaces to every layer in place)\n",
+	       cold_start());
+	printf("  RSS of an idle worker: %ld KiB\n", idle_rss());
+}

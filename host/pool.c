@@ -1,0 +1,153 @@
+/* The engine's pool of sandbox workers (host/pool.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "host/internal.h"
+#include "host/pool.h"
+
+struct host_pool {
+	pthread_mutex_t lock;
+	struct host_worker_options options;
+	uint32_t capacity; /* idle workers kept at most */
+	uint32_t idle_count;
+	struct host_sandbox_worker **idle;
+};
+
+/* A wipe's requests are answered at once; longer means a hung zygote. */
+static const struct host_ring_limits control_limits = {.wall_ns = 2000000000ull};
+
+static corral_result start(const struct host_pool *pool, struct host_sandbox_worker **out, corral_error *error)
+{
+	struct host_sandbox_worker *worker = calloc(1, sizeof *worker);
+	if (!worker)
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate a sandbox worker");
+	corral_result result = host_worker_spawn(&worker->process, &pool->options, error);
+	if (result != CORRAL_OK) {
+		free(worker);
+		return result;
+	}
+	host_ring_init(&worker->ring, &worker->process);
+	*out = worker;
+	return CORRAL_OK;
+}
+
+void host_pool_discard(struct host_sandbox_worker *worker)
+{
+	if (!worker)
+		return;
+	host_worker_kill(&worker->process);
+	free(worker);
+}
+
+corral_result host_pool_new(struct host_pool **out, uint32_t size, const struct host_worker_options *options,
+			    corral_error *error)
+{
+	struct host_pool *pool = calloc(1, sizeof *pool);
+	if (pool)
+		pool->idle = calloc(size ? size : 1, sizeof *pool->idle);
+	if (!pool || !pool->idle) {
+		free(pool);
+		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate a pool of %u workers", size);
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->options = *options;
+	pool->capacity = size ? size : 1;
+	for (uint32_t i = 0; i < size; i++) {
+		corral_result result = start(pool, &pool->idle[i], error);
+		if (result != CORRAL_OK) {
+			host_pool_free(pool);
+			return result;
+		}
+		pool->idle_count++;
+	}
+	*out = pool;
+	return CORRAL_OK;
+}
+
+void host_pool_free(struct host_pool *pool)
+{
+	if (!pool)
+		return;
+	for (uint32_t i = 0; i < pool->idle_count; i++)
+		host_pool_discard(pool->idle[i]);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->idle);
+	free(pool);
+}
+
+corral_result host_pool_take(struct host_pool *pool, struct host_sandbox_worker **worker, corral_error *error)
+{
+	*worker = NULL;
+	pthread_mutex_lock(&pool->lock);
+	while (pool->idle_count && !*worker) {
+		struct host_sandbox_worker *candidate = pool->idle[--pool->idle_count];
+		/* An idle worker can die too (killed from outside, say). */
+		if (host_worker_exited(&candidate->process))
+			host_pool_discard(candidate);
+		else
+			*worker = candidate;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return *worker ? CORRAL_OK : start(pool, worker, error);
+}
+
+/* No guest page, no access, no jump-table entry and no register of the
+ * last instance survives: the next one starts as a fresh worker would. */
+static corral_result wipe(struct host_sandbox_worker *worker, corral_error *error)
+{
+	struct host_worker *process = &worker->process;
+	uint8_t *anchor = process->shared + ZYGOTE_ANCHOR_OFFSET;
+	memset(pvm_jit_jump_table_of(anchor, worker->table_entries), 0,
+	       (size_t)worker->table_entries * 8 + PVM_JIT_CONTEXT_SIZE);
+	worker->table_entries = 0;
+	if (worker->touched_first == worker->touched_end)
+		return CORRAL_OK;
+	uint64_t address = (uint64_t)worker->touched_first << PVM_PAGE_SHIFT;
+	uint64_t length = (uint64_t)(worker->touched_end - worker->touched_first) << PVM_PAGE_SHIFT;
+	if (fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address, (off_t)length) ||
+	    mprotect(process->guest + address, length, PROT_NONE))
+		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot wipe a sandbox worker's memory: %s",
+				 strerror(errno));
+	struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
+	protect->args[0] = address;
+	protect->args[1] = length;
+	protect->args[2] = ZYGOTE_ACCESS_NONE;
+	struct zygote_cqe done[ZYGOTE_RING_ENTRIES];
+	size_t count;
+	corral_result result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
+	if (result == CORRAL_OK && done[0].result)
+		result = host_fail(error, CORRAL_ERROR_SYSTEM, "a sandbox worker could not wipe its memory: %s",
+				   strerror(-done[0].result));
+	worker->touched_first = worker->touched_end = 0;
+	return result;
+}
+
+/* A worker's RLIMIT_CPU backstop counts all the CPU time it ever used:
+ * one that has used half of it is retired before it could hit it mid-run. */
+static bool worn_out(const struct host_pool *pool, const struct host_sandbox_worker *worker)
+{
+	uint64_t budget = (uint64_t)(pool->options.cpu_seconds ? pool->options.cpu_seconds : HOST_WORKER_CPU_SECONDS);
+	return host_worker_cpu_ns(&worker->process) > budget * 1000000000ull / 2;
+}
+
+void host_pool_give(struct host_pool *pool, struct host_sandbox_worker *worker)
+{
+	corral_error ignored;
+	if (worker->broken || host_worker_exited(&worker->process) || worn_out(pool, worker) ||
+	    wipe(worker, &ignored) != CORRAL_OK) {
+		host_pool_discard(worker);
+		return;
+	}
+	pthread_mutex_lock(&pool->lock);
+	bool kept = pool->idle_count < pool->capacity;
+	if (kept)
+		pool->idle[pool->idle_count++] = worker;
+	pthread_mutex_unlock(&pool->lock);
+	if (!kept)
+		host_pool_discard(worker);
+}

@@ -1,0 +1,250 @@
+/* Compiled code in the linux sandbox (host/sandbox.c, host/pool.c,
+ * host/ring_client.c) as an embedder meets it: the engine's choice of
+ * sandbox, host calls through the rings, a recycled worker that shows the
+ * next instance nothing of the last, and runs that end for the sandbox's
+ * reasons rather than the program's: a worker that dies, one that runs past
+ * its CPU-time limit. The zygote itself, its layers and the attacks on them
+ * are tests/test_worker.c's. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/internal.h"
+#include "host/pool.h"
+#include "tests/raw_program.h"
+#include "tests/support.h"
+
+#define HALT "load_imm r0, -65536\njump_ind r0, 0\n"
+#define DATA 0x20000u
+
+static corral_engine *sandbox_engine(uint32_t cpu_limit_ms)
+{
+	support_require_sandbox();
+	corral_engine_config config;
+	corral_engine_config_init(&config);
+	config.backend = CORRAL_BACKEND_JIT;
+	config.sandbox = CORRAL_SANDBOX_LINUX;
+	config.sandbox_cpu_limit_ms = cpu_limit_ms;
+	corral_engine *engine;
+	corral_error error;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_OK, "%s", error.message);
+	cr_assert_eq(corral_engine_sandbox(engine), CORRAL_SANDBOX_LINUX);
+	return engine;
+}
+
+static corral_module *module_of(corral_engine *engine, const char *source, corral_gas_metering metering)
+{
+	size_t length;
+	uint8_t *bytes = support_assemble(source, &length);
+	corral_module_config config = raw_config(CORRAL_ISA_GP07);
+	config.metering = metering;
+	corral_module *module;
+	corral_error error;
+	cr_assert_eq(corral_module_new(engine, bytes, length, "test", &config, &module, &error), CORRAL_OK, "%s",
+		     error.message);
+	free(bytes);
+	return module;
+}
+
+static corral_instance *instance_of(corral_module *module, int64_t gas)
+{
+	corral_instance_config config;
+	corral_instance_config_init(&config);
+	config.gas = gas;
+	corral_instance *instance;
+	corral_error error;
+	cr_assert_eq(corral_instance_new(module, &config, &instance, &error), CORRAL_OK, "%s", error.message);
+	return instance;
+}
+
+Test(sandbox, auto_resolves_to_linux_where_it_works_and_none_runs_in_process)
+{
+	support_require_sandbox();
+	corral_engine_config config;
+	corral_engine_config_init(&config);
+	cr_assert_eq(config.sandbox, CORRAL_SANDBOX_AUTO, "the default is auto");
+	config.backend = CORRAL_BACKEND_JIT;
+	corral_engine *engine;
+	corral_error error;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_OK, "%s", error.message);
+	cr_assert_eq(corral_engine_sandbox(engine), CORRAL_SANDBOX_LINUX);
+	cr_assert_null(corral_engine_sandbox_note(engine));
+	corral_engine_free(engine);
+	config.sandbox = CORRAL_SANDBOX_NONE;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_OK, "%s", error.message);
+	cr_assert_eq(corral_engine_sandbox(engine), CORRAL_SANDBOX_NONE);
+	corral_engine_free(engine);
+	/* The interpreter runs in this process whatever is asked. */
+	config.backend = CORRAL_BACKEND_INTERPRETER;
+	config.sandbox = CORRAL_SANDBOX_LINUX;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_OK, "%s", error.message);
+	cr_assert_eq(corral_engine_sandbox(engine), CORRAL_SANDBOX_NONE);
+	corral_engine_free(engine);
+	config.sandbox = (corral_sandbox)7;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_ERROR_ARGUMENT);
+	cr_assert(strstr(error.message, "unknown sandbox 7"), "%s", error.message);
+}
+
+Test(sandbox, host_calls_go_through_the_rings_and_back)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module = module_of(engine,
+					  "load_imm r8, 0\nfallthrough\nnext:\necalli 1\n"
+					  "branch_eq_imm r7, 0, @done\nadd_64 r8, r8, r7\njump @next\n"
+					  "done:\necalli 2\n" HALT,
+					  CORRAL_METERING_SYNC);
+	corral_instance *instance = instance_of(module, 1000000);
+	uint64_t expected = 0;
+	for (uint64_t n = 1;; n++) {
+		corral_interrupt stop = corral_instance_run(instance);
+		cr_assert_eq(stop.kind, CORRAL_HOST_CALL, "call %llu: %s (%s)", (unsigned long long)n,
+			     corral_interrupt_name(stop.kind), corral_instance_divergence(instance));
+		if (stop.host_call == 2)
+			break;
+		uint64_t value = n <= 10000 ? n * 3 : 0;
+		expected += value;
+		corral_instance_set_reg(instance, 7, value);
+	}
+	cr_assert_eq(corral_instance_reg(instance, 8), expected, "the sum is %llu, expected %llu",
+		     (unsigned long long)corral_instance_reg(instance, 8), (unsigned long long)expected);
+	cr_assert_eq(corral_instance_run(instance).kind, CORRAL_FINISHED);
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+/* The pool holds one worker: the second instance gets the first's. */
+Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module = module_of(
+		engine, "load_imm_64 r1, 0x5ec2e75ec2e75ec2\nstore_u64 r1, 0x20000\nstore_u64 r1, 0x30ff8\n" HALT,
+		CORRAL_METERING_SYNC);
+	corral_instance *first = instance_of(module, 100);
+	corral_error error;
+	cr_assert_eq(corral_instance_map(first, DATA, 0x11000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
+		     error.message);
+	cr_assert_eq(corral_instance_run(first).kind, CORRAL_FINISHED);
+	pid_t pid = first->worker->process.pid;
+	uint8_t *guest = first->worker->process.guest;
+	corral_instance_free(first);
+
+	corral_instance *second = instance_of(module, 100);
+	cr_assert_eq(second->worker->process.pid, pid, "the worker was reused");
+	cr_assert_eq(corral_instance_page_access(second, DATA), CORRAL_PAGE_NONE);
+	/* The guest would fault where the last one wrote; mapped again, the
+	 * pages read as zero. */
+	corral_module *reader =
+		module_of(engine, "load_u64 r2, 0x20000\nload_u64 r3, 0x30ff8\n" HALT, CORRAL_METERING_SYNC);
+	corral_instance_free(second);
+	corral_instance *third = instance_of(reader, 100);
+	cr_assert_eq(third->worker->process.guest, guest);
+	corral_interrupt stop = corral_instance_run(third);
+	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT, "%s", corral_interrupt_name(stop.kind));
+	cr_assert_eq(stop.address, DATA);
+	cr_assert_eq(corral_instance_map(third, DATA, 0x11000, CORRAL_PAGE_READ, &error), CORRAL_OK, "%s",
+		     error.message);
+	cr_assert_eq(corral_instance_run(third).kind, CORRAL_FINISHED);
+	cr_assert_eq(corral_instance_reg(third, 2), 0, "the last instance's data is gone");
+	cr_assert_eq(corral_instance_reg(third, 3), 0, "the last instance's data is gone");
+	corral_instance_free(third);
+	corral_module_free(reader);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+Test(sandbox, instances_at_once_get_workers_of_their_own)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module =
+		module_of(engine, "ecalli 1\nadd_imm_64 r7, r7, 1\necalli 2\n" HALT, CORRAL_METERING_SYNC);
+	corral_instance *instances[3];
+	for (int i = 0; i < 3; i++)
+		instances[i] = instance_of(module, 100);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(instances[i]->worker->process.pid, instances[j]->worker->process.pid);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(corral_instance_run(instances[i]).kind, CORRAL_HOST_CALL);
+		corral_instance_set_reg(instances[i], 7, 100u * (unsigned)i);
+	}
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(corral_instance_run(instances[i]).kind, CORRAL_HOST_CALL);
+		cr_assert_eq(corral_instance_reg(instances[i], 7), 100u * (unsigned)i + 1);
+		corral_instance_free(instances[i]);
+	}
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+struct killer {
+	pid_t pid;
+	unsigned delay_ms;
+};
+
+static void *kill_later(void *argument)
+{
+	const struct killer *killer = argument;
+	struct timespec delay = {.tv_nsec = (long)killer->delay_ms * 1000000};
+	nanosleep(&delay, NULL);
+	kill(killer->pid, SIGKILL);
+	return NULL;
+}
+
+#define LOOP "loop:\nadd_imm_64 r1, r1, 1\njump @loop\n"
+
+Test(sandbox, a_worker_killed_mid_run_aborts_the_run_and_the_next_instance_gets_a_new_one)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_OFF);
+	corral_instance *instance = instance_of(module, 0);
+	struct killer killer = {.pid = instance->worker->process.pid, .delay_ms = 100};
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, kill_later, &killer), 0);
+	corral_interrupt stop = corral_instance_run(instance);
+	pthread_join(thread, NULL);
+	cr_assert_eq(stop.kind, CORRAL_ABORTED, "%s", corral_interrupt_name(stop.kind));
+	cr_assert(corral_instance_aborted(instance));
+	const char *why = corral_instance_divergence(instance);
+	cr_assert(why && strstr(why, "died") && strstr(why, "SIGKILL"), "%s", why ? why : "(no reason)");
+	cr_assert_eq(corral_instance_run(instance).kind, CORRAL_ABORTED, "an aborted instance stays aborted");
+	corral_instance_free(instance);
+
+	instance = instance_of(module, 0);
+	cr_assert_neq(instance->worker->process.pid, killer.pid, "the dead worker is not reused");
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+Test(sandbox, an_endless_loop_without_gas_meets_the_cpu_time_limit)
+{
+	corral_engine *engine = sandbox_engine(200);
+	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_OFF);
+	corral_instance *instance = instance_of(module, 0);
+	corral_interrupt stop = corral_instance_run(instance);
+	cr_assert_eq(stop.kind, CORRAL_ABORTED, "%s", corral_interrupt_name(stop.kind));
+	const char *why = corral_instance_divergence(instance);
+	cr_assert(why && strstr(why, "CPU-time limit of 200 ms"), "%s", why ? why : "(no reason)");
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+Test(sandbox, with_gas_an_endless_loop_runs_out_of_gas_in_the_sandbox)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_SYNC);
+	corral_instance *instance = instance_of(module, 1000000);
+	corral_interrupt stop = corral_instance_run(instance);
+	cr_assert_eq(stop.kind, CORRAL_OUT_OF_GAS, "%s", corral_interrupt_name(stop.kind));
+	cr_assert_lt(corral_instance_gas(instance), 3);
+	corral_instance_free(instance);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
