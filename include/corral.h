@@ -103,6 +103,11 @@ typedef struct corral_engine_config {
 	 * before the worker is killed and the run aborted (0: no limit but
 	 * gas and the worker's RLIMIT_CPU backstop). */
 	uint32_t sandbox_cpu_limit_ms;
+	/* CORRAL_SANDBOX_LINUX, where the host may create cgroups (root): each
+	 * worker's memory in bytes and its tasks (0: no limit). A worker that
+	 * passes its memory limit is killed and the run aborted, saying so. */
+	uint64_t sandbox_memory_limit;
+	uint32_t sandbox_pids_limit;
 } corral_engine_config;
 
 typedef struct corral_module_config {

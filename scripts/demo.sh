@@ -2,12 +2,20 @@
 # The main job: compile a C program into a PVM guest and run it like a native
 # one, on the interpreter and on the x86-64 compiler; assemble a PVM program by
 # hand, show its code and the compiler's, run it; then run a real JAM service
-# program to its first host call and the conformance vectors on both backends.
+# program to its first host call and the conformance vectors on both backends;
+# last, what the kernel offers the sandbox and a guest run inside it.
 set -euo pipefail
 corral=${1:-build/corral}
 vectors=${CORRAL_VECTORS:-../shared/vectors}
 out=$(dirname "$corral")/demo
 mkdir -p "$out"
+# Where the kernel does not allow the linux sandbox (corral check says why),
+# the sandboxed runs below are left out rather than failing the demo.
+"$corral" check > "$out/check.txt"
+sandboxes="none"
+if awk '$1 == "sandbox" && $2 == "linux" { found = 1 } END { exit !found }' "$out/check.txt"; then
+	sandboxes="none linux"
+fi
 
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
@@ -15,8 +23,8 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 section "1. C to PVM: guest/examples/sha256.c, compiled by corral cc and run by corral run"
 show "$corral" cc guest/examples/sha256.c -o "$out/sha256.jam" -v
 show "$corral" run "$out/sha256.jam"
-section "   ... the same guest on the x86-64 compiler (corral run --backend jit)"
-show "$corral" run --backend jit "$out/sha256.jam"
+section "   ... the same guest on the x86-64 compiler, in this process (corral run --backend jit --sandbox none)"
+show "$corral" run --backend jit --sandbox none "$out/sha256.jam"
 section "   ... and the same C compiled natively with gcc, for comparison"
 show gcc -O2 -o "$out/sha256-native" guest/examples/sha256.c
 show "$out/sha256-native"
@@ -60,11 +68,24 @@ fi
 section "7. Conformance: the public PVM test vectors"
 if [ -d "$vectors/pvm/v0.4" ]; then
 	for set in v0.4/programs gas-model/programs jamv1-sample; do
-		for backend in interp jit; do
-			printf '%-22s %-7s ' "$set:" "$backend"
-			"$corral" vectors --backend $backend "$vectors/pvm/$set" | tail -n 1
+		for way in interp $sandboxes; do
+			flags=(--backend interp)
+			[ "$way" = interp ] || flags=(--backend jit --sandbox "$way")
+			printf '%-22s %-31s ' "$set:" "${flags[*]}"
+			"$corral" vectors "${flags[@]}" "$vectors/pvm/$set" > "$out/vectors.txt"
+			tail -n 1 "$out/vectors.txt"
 		done
 	done
 else
 	echo "skipped: no vectors at $vectors (set CORRAL_VECTORS)"
+fi
+
+section "8. The sandbox: what this kernel offers it (corral check)"
+cat "$out/check.txt"
+
+if [ "$sandboxes" = "none linux" ]; then
+	section "   ... and the SHA-256 guest in a sandbox worker (a zygote in 7 new namespaces behind seccomp)"
+	show "$corral" run --backend jit --sandbox linux "$out/sha256.jam"
+else
+	echo "(the linux sandbox is not available here: see the sandbox line above)"
 fi
