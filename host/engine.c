@@ -21,6 +21,11 @@ static corral_result check_config(const corral_engine_config *config, corral_err
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "unknown sandbox %u; there are none (0), linux (1) and auto (2)",
 				 (unsigned)config->sandbox);
+	bool limits = config->sandbox_memory_limit || config->sandbox_pids_limit;
+	if (limits && (config->backend != CORRAL_BACKEND_JIT || config->sandbox == CORRAL_SANDBOX_NONE))
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "sandbox_memory_limit and sandbox_pids_limit limit sandbox workers: they need the jit "
+				 "backend and the linux sandbox");
 	if (config->cross_check && config->backend != CORRAL_BACKEND_JIT)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "the cross-check compares the jit with the interpreter: it needs the jit backend");

@@ -802,19 +802,44 @@ static bool own_cgroup(const char *controller, char *path, size_t size)
 	return found;
 }
 
+/* Where the host makes a worker's group for controller `index`: our own
+ * group in the v1 hierarchy that has the controller, else in the unified
+ * one (*v2). False when no mounted hierarchy has it. */
+static bool cgroup_home(const struct cgroup_mounts *mounts, size_t index, char *folder, size_t size, bool *v2)
+{
+	char own[PATH_MAX];
+	bool v1 = mounts->v1[index][0] != 0;
+	const char *mount = v1 ? mounts->v1[index] : mounts->v2;
+	if (!*mount || !own_cgroup(v1 ? cgroup_controllers[index] : NULL, own, sizeof own))
+		return false;
+	snprintf(folder, size, "%s%s", mount, strcmp(own, "/") ? own : "");
+	*v2 = !v1;
+	return true;
+}
+
+/* host/cgroup.c's way to the same folders the probe tries. */
+bool host_cgroup_home(const char *controller, char *folder, size_t size, bool *v2)
+{
+	struct cgroup_mounts mounts;
+	find_cgroup_mounts(&mounts);
+	for (size_t i = 0; i < CGROUP_CONTROLLERS; i++)
+		if (!strcmp(controller, cgroup_controllers[i]))
+			return cgroup_home(&mounts, i, folder, size, v2);
+	return false;
+}
+
 /* Can we make a group for `controller` below our own, where the host
  * would make a worker's? Says in the report what was found either way. */
 static bool try_cgroup(struct host_feature_report *report, const struct cgroup_mounts *mounts, size_t index)
 {
 	const char *name = cgroup_controllers[index];
-	char own[PATH_MAX], folder[2 * PATH_MAX], file[3 * PATH_MAX], list[1024];
-	bool v1 = mounts->v1[index][0] != 0;
-	const char *mount = v1 ? mounts->v1[index] : mounts->v2;
-	if (!*mount || !own_cgroup(v1 ? name : NULL, own, sizeof own)) {
+	char folder[2 * PATH_MAX], file[3 * PATH_MAX], list[1024];
+	bool v2;
+	if (!cgroup_home(mounts, index, folder, sizeof folder, &v2)) {
 		append(report, "%s: no hierarchy has it", name);
 		return false;
 	}
-	snprintf(folder, sizeof folder, "%s%s", mount, strcmp(own, "/") ? own : "");
+	bool v1 = !v2;
 	if (!v1) {
 		/* A v2 group gets only what its parent's subtree_control enables. */
 		snprintf(file, sizeof file, "%s/cgroup.subtree_control", folder);

@@ -42,4 +42,10 @@ const char *host_feature_name(enum host_feature feature);
 
 bool host_feature_available(enum host_feature feature);
 
+/* Where the sandbox makes a worker's group for `controller` ("memory" or
+ * "pids"), as the cgroup probe finds it: the folder of our own group in the
+ * v1 hierarchy that has the controller, else in the unified hierarchy
+ * (*v2). False when no mounted hierarchy has it. */
+bool host_cgroup_home(const char *controller, char *folder, size_t size, bool *v2);
+
 #endif

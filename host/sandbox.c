@@ -29,7 +29,10 @@ corral_result host_sandbox_engine_init(corral_engine *engine, corral_error *erro
 	engine->sandbox = CORRAL_SANDBOX_NONE;
 	if (config->backend != CORRAL_BACKEND_JIT || config->sandbox == CORRAL_SANDBOX_NONE)
 		return CORRAL_OK;
-	struct host_worker_options options = {.image = NULL};
+	struct host_worker_options options = {.image = NULL,
+					      /* limits by cgroup (host/cgroup.c) */
+					      .memory_limit = config->sandbox_memory_limit,
+					      .pids_limit = config->sandbox_pids_limit};
 	/* AUTO: one worker started is the proof that the sandbox works. */
 	uint32_t size = config->sandbox_pool_size ? config->sandbox_pool_size : 1;
 	corral_error problem;
@@ -38,7 +41,9 @@ corral_result host_sandbox_engine_init(corral_engine *engine, corral_error *erro
 		engine->sandbox = CORRAL_SANDBOX_LINUX;
 		return CORRAL_OK;
 	}
-	if (config->sandbox == CORRAL_SANDBOX_AUTO) {
+	/* Limits asked for are never dropped silently with the sandbox. */
+	bool limits = config->sandbox_memory_limit || config->sandbox_pids_limit;
+	if (config->sandbox == CORRAL_SANDBOX_AUTO && !limits) {
 		snprintf(engine->sandbox_note, sizeof engine->sandbox_note,
 			 "compiled code runs in this process: the linux sandbox is not available here (%s)",
 			 problem.message);

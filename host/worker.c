@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "host/cgroup.h"
 #include "host/internal.h"
 #include "host/ring_client.h"
 #include "host/worker.h"
@@ -120,6 +121,12 @@ void host_worker_describe_exit(const struct host_worker *worker, char *buffer, s
 	int status = worker->exit_status;
 	if (!worker->dead) {
 		snprintf(buffer, size, "it is still running");
+	} else if (worker->out_of_memory) {
+		/* Its memory group's OOM killer (host/cgroup.c) killed it. */
+		uint64_t limit = worker->memory_limit;
+		bool mib = limit % (1u << 20) == 0;
+		snprintf(buffer, size, "out of memory (its cgroup's memory limit of %llu %s)",
+			 (unsigned long long)(mib ? limit >> 20 : limit), mib ? "MiB" : "bytes");
 	} else if (worker->exit_code == CLD_KILLED || worker->exit_code == CLD_DUMPED) {
 		const char *name = sigabbrev_np(status);
 		const char *why = status == SIGSYS    ? " (a system call the seccomp filter forbids)"
@@ -375,6 +382,10 @@ static void reap(struct host_worker *worker, bool block)
 		record_exit(worker, &info);
 	else if (waited < 0 && errno == ECHILD)
 		worker->dead = true; /* reaped by someone else: exit_code stays 0 */
+	/* cgroup limits: whether its memory group's OOM killer killed it, read
+	 * now, while the group is still there. */
+	if (worker->dead && worker->exit_code != CLD_EXITED)
+		worker->out_of_memory = host_cgroup_out_of_memory(worker->cgroup);
 }
 
 bool host_worker_exited(struct host_worker *worker)
@@ -407,6 +418,9 @@ void host_worker_kill(struct host_worker *worker)
 	worker->control = NULL;
 	worker->guest_reservation = 0;
 	worker->channel = worker->guest_fd = -1;
+	/* cgroup limits: the groups go once the process has. */
+	host_cgroup_remove(worker->cgroup);
+	worker->cgroup = NULL;
 }
 
 corral_result host_worker_send_fd(struct host_worker *worker, int fd, corral_error *error)
@@ -530,6 +544,11 @@ corral_result host_worker_spawn(struct host_worker *worker, const struct host_wo
 		result = image_fd(image, &image_memfd, error);
 	if (result == CORRAL_OK)
 		result = map_memory(worker, &shared_fd, error);
+	/* cgroup limits: the groups are made before the child, which joins them
+	 * before it may exec (below). */
+	worker->memory_limit = options ? options->memory_limit : 0;
+	if (result == CORRAL_OK && options)
+		result = host_cgroup_create(&worker->cgroup, options->memory_limit, options->pids_limit, error);
 	if (result != CORRAL_OK)
 		goto done;
 	struct zygote_control *control = worker->control;
@@ -577,6 +596,9 @@ corral_result host_worker_spawn(struct host_worker *worker, const struct host_wo
 
 	bool drop_groups;
 	result = map_ids(worker->pid, &drop_groups, error);
+	/* cgroup limits: into its groups while it waits for the go byte. */
+	if (result == CORRAL_OK)
+		result = host_cgroup_enter(worker->cgroup, worker->pid, error);
 	unsigned char go = drop_groups;
 	if (result == CORRAL_OK && send(worker->channel, &go, 1, MSG_NOSIGNAL) != 1)
 		result = host_fail(error, CORRAL_ERROR_SYSTEM, "cannot start a sandbox worker: %s", strerror(errno));

@@ -29,6 +29,12 @@ struct host_worker {
 	bool dead;       /* it exited or was killed and reaped */
 	int exit_status; /* as waitid's si_status, with exit_code */
 	int exit_code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	/* Its cgroups when the options asked for limits (host/cgroup.h), else
+	 * NULL; the memory limit, and whether the memory group's OOM killer
+	 * killed it (looked at when its death is seen, before the groups go). */
+	struct host_cgroup *cgroup;
+	uint64_t memory_limit;
+	bool out_of_memory;
 };
 
 /* The zygote image a worker runs: the release build embedded in the
@@ -46,6 +52,10 @@ extern const struct host_zygote_image host_zygote_release;
 struct host_worker_options {
 	const struct host_zygote_image *image; /* NULL: the release build */
 	uint32_t cpu_seconds;                  /* RLIMIT_CPU backstop (0: a default) */
+	/* Limits by cgroup (host/cgroup.h), 0: none. Asking for one where no
+	 * group can be made (not root, no such controller) fails the spawn. */
+	uint64_t memory_limit; /* bytes of memory (and swap) */
+	uint32_t pids_limit;   /* tasks */
 };
 
 /* Starts a zygote in fresh namespaces, hands it the seccomp filter, and
@@ -61,7 +71,7 @@ void host_worker_kill(struct host_worker *worker);
 bool host_worker_exited(struct host_worker *worker);
 
 /* Describes how a dead worker ended ("killed by SIGSYS", "exited with
- * status 3", ...). */
+ * status 3", "out of memory (its cgroup's memory limit of 64 MiB)", ...). */
 void host_worker_describe_exit(const struct host_worker *worker, char *buffer, size_t size);
 
 /* The CPU time the zygote has used in all, in ns (0 if it cannot be read):

@@ -155,3 +155,28 @@ void support_require_sandbox(void)
 	if (!support_sandbox_works(&why))
 		cr_skip_test("the linux sandbox cannot run here: %s", why);
 }
+
+corral_module *support_module(corral_engine *engine, const char *source, corral_gas_metering metering)
+{
+	size_t length;
+	uint8_t *bytes = support_assemble(source, &length);
+	corral_module_config config = raw_config(CORRAL_ISA_GP07);
+	config.metering = metering;
+	corral_module *module;
+	corral_error error;
+	cr_assert_eq(corral_module_new(engine, bytes, length, "test", &config, &module, &error), CORRAL_OK, "%s",
+		     error.message);
+	free(bytes);
+	return module;
+}
+
+corral_instance *support_instance(corral_module *module, int64_t gas)
+{
+	corral_instance_config config;
+	corral_instance_config_init(&config);
+	config.gas = gas;
+	corral_instance *instance;
+	corral_error error;
+	cr_assert_eq(corral_instance_new(module, &config, &instance, &error), CORRAL_OK, "%s", error.message);
+	return instance;
+}

@@ -51,6 +51,11 @@ corral_result module_try(const uint8_t *bytes, size_t length, const corral_modul
 const char *support_vectors(void);
 uint8_t *support_read_file(const char *path, size_t *length);
 
+/* A GP 0.7 raw-blob module of `source` on `engine`, metered as asked, and
+ * an instance of a module with `gas`: for tests that choose their engine. */
+corral_module *support_module(corral_engine *engine, const char *source, corral_gas_metering metering);
+corral_instance *support_instance(corral_module *module, int64_t gas);
+
 /* Skips the calling test, saying why, where the linux sandbox cannot run
  * (no user namespaces, say); CI runs as root, where it always can. */
 void support_require_sandbox(void);

@@ -37,31 +37,6 @@ static corral_engine *sandbox_engine(uint32_t cpu_limit_ms)
 	return engine;
 }
 
-static corral_module *module_of(corral_engine *engine, const char *source, corral_gas_metering metering)
-{
-	size_t length;
-	uint8_t *bytes = support_assemble(source, &length);
-	corral_module_config config = raw_config(CORRAL_ISA_GP07);
-	config.metering = metering;
-	corral_module *module;
-	corral_error error;
-	cr_assert_eq(corral_module_new(engine, bytes, length, "test", &config, &module, &error), CORRAL_OK, "%s",
-		     error.message);
-	free(bytes);
-	return module;
-}
-
-static corral_instance *instance_of(corral_module *module, int64_t gas)
-{
-	corral_instance_config config;
-	corral_instance_config_init(&config);
-	config.gas = gas;
-	corral_instance *instance;
-	corral_error error;
-	cr_assert_eq(corral_instance_new(module, &config, &instance, &error), CORRAL_OK, "%s", error.message);
-	return instance;
-}
-
 Test(sandbox, auto_resolves_to_linux_where_it_works_and_none_runs_in_process)
 {
 	support_require_sandbox();
@@ -88,17 +63,23 @@ Test(sandbox, auto_resolves_to_linux_where_it_works_and_none_runs_in_process)
 	config.sandbox = (corral_sandbox)7;
 	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_ERROR_ARGUMENT);
 	cr_assert(strstr(error.message, "unknown sandbox 7"), "%s", error.message);
+	/* Limits on workers are refused where there are no workers. */
+	config.backend = CORRAL_BACKEND_JIT;
+	config.sandbox = CORRAL_SANDBOX_NONE;
+	config.sandbox_memory_limit = 64u << 20;
+	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_ERROR_ARGUMENT);
+	cr_assert(strstr(error.message, "need the jit backend and the linux sandbox"), "%s", error.message);
 }
 
 Test(sandbox, host_calls_go_through_the_rings_and_back)
 {
 	corral_engine *engine = sandbox_engine(0);
-	corral_module *module = module_of(engine,
-					  "load_imm r8, 0\nfallthrough\nnext:\necalli 1\n"
-					  "branch_eq_imm r7, 0, @done\nadd_64 r8, r8, r7\njump @next\n"
-					  "done:\necalli 2\n" HALT,
-					  CORRAL_METERING_SYNC);
-	corral_instance *instance = instance_of(module, 1000000);
+	corral_module *module = support_module(engine,
+					       "load_imm r8, 0\nfallthrough\nnext:\necalli 1\n"
+					       "branch_eq_imm r7, 0, @done\nadd_64 r8, r8, r7\njump @next\n"
+					       "done:\necalli 2\n" HALT,
+					       CORRAL_METERING_SYNC);
+	corral_instance *instance = support_instance(module, 1000000);
 	uint64_t expected = 0;
 	for (uint64_t n = 1;; n++) {
 		corral_interrupt stop = corral_instance_run(instance);
@@ -122,10 +103,10 @@ Test(sandbox, host_calls_go_through_the_rings_and_back)
 Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 {
 	corral_engine *engine = sandbox_engine(0);
-	corral_module *module = module_of(
+	corral_module *module = support_module(
 		engine, "load_imm_64 r1, 0x5ec2e75ec2e75ec2\nstore_u64 r1, 0x20000\nstore_u64 r1, 0x30ff8\n" HALT,
 		CORRAL_METERING_SYNC);
-	corral_instance *first = instance_of(module, 100);
+	corral_instance *first = support_instance(module, 100);
 	corral_error error;
 	cr_assert_eq(corral_instance_map(first, DATA, 0x11000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
 		     error.message);
@@ -134,15 +115,15 @@ Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 	uint8_t *guest = first->worker->process.guest;
 	corral_instance_free(first);
 
-	corral_instance *second = instance_of(module, 100);
+	corral_instance *second = support_instance(module, 100);
 	cr_assert_eq(second->worker->process.pid, pid, "the worker was reused");
 	cr_assert_eq(corral_instance_page_access(second, DATA), CORRAL_PAGE_NONE);
 	/* The guest would fault where the last one wrote; mapped again, the
 	 * pages read as zero. */
 	corral_module *reader =
-		module_of(engine, "load_u64 r2, 0x20000\nload_u64 r3, 0x30ff8\n" HALT, CORRAL_METERING_SYNC);
+		support_module(engine, "load_u64 r2, 0x20000\nload_u64 r3, 0x30ff8\n" HALT, CORRAL_METERING_SYNC);
 	corral_instance_free(second);
-	corral_instance *third = instance_of(reader, 100);
+	corral_instance *third = support_instance(reader, 100);
 	cr_assert_eq(third->worker->process.guest, guest);
 	corral_interrupt stop = corral_instance_run(third);
 	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT, "%s", corral_interrupt_name(stop.kind));
@@ -162,10 +143,10 @@ Test(sandbox, instances_at_once_get_workers_of_their_own)
 {
 	corral_engine *engine = sandbox_engine(0);
 	corral_module *module =
-		module_of(engine, "ecalli 1\nadd_imm_64 r7, r7, 1\necalli 2\n" HALT, CORRAL_METERING_SYNC);
+		support_module(engine, "ecalli 1\nadd_imm_64 r7, r7, 1\necalli 2\n" HALT, CORRAL_METERING_SYNC);
 	corral_instance *instances[3];
 	for (int i = 0; i < 3; i++)
-		instances[i] = instance_of(module, 100);
+		instances[i] = support_instance(module, 100);
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < i; j++)
 			cr_assert_neq(instances[i]->worker->process.pid, instances[j]->worker->process.pid);
@@ -201,8 +182,8 @@ static void *kill_later(void *argument)
 Test(sandbox, a_worker_killed_mid_run_aborts_the_run_and_the_next_instance_gets_a_new_one)
 {
 	corral_engine *engine = sandbox_engine(0);
-	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_OFF);
-	corral_instance *instance = instance_of(module, 0);
+	corral_module *module = support_module(engine, LOOP, CORRAL_METERING_OFF);
+	corral_instance *instance = support_instance(module, 0);
 	struct killer killer = {.pid = instance->worker->process.pid, .delay_ms = 100};
 	pthread_t thread;
 	cr_assert_eq(pthread_create(&thread, NULL, kill_later, &killer), 0);
@@ -215,7 +196,7 @@ Test(sandbox, a_worker_killed_mid_run_aborts_the_run_and_the_next_instance_gets_
 	cr_assert_eq(corral_instance_run(instance).kind, CORRAL_ABORTED, "an aborted instance stays aborted");
 	corral_instance_free(instance);
 
-	instance = instance_of(module, 0);
+	instance = support_instance(module, 0);
 	cr_assert_neq(instance->worker->process.pid, killer.pid, "the dead worker is not reused");
 	corral_instance_free(instance);
 	corral_module_free(module);
@@ -225,8 +206,8 @@ Test(sandbox, a_worker_killed_mid_run_aborts_the_run_and_the_next_instance_gets_
 Test(sandbox, an_endless_loop_without_gas_meets_the_cpu_time_limit)
 {
 	corral_engine *engine = sandbox_engine(200);
-	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_OFF);
-	corral_instance *instance = instance_of(module, 0);
+	corral_module *module = support_module(engine, LOOP, CORRAL_METERING_OFF);
+	corral_instance *instance = support_instance(module, 0);
 	corral_interrupt stop = corral_instance_run(instance);
 	cr_assert_eq(stop.kind, CORRAL_ABORTED, "%s", corral_interrupt_name(stop.kind));
 	const char *why = corral_instance_divergence(instance);
@@ -239,8 +220,8 @@ Test(sandbox, an_endless_loop_without_gas_meets_the_cpu_time_limit)
 Test(sandbox, with_gas_an_endless_loop_runs_out_of_gas_in_the_sandbox)
 {
 	corral_engine *engine = sandbox_engine(0);
-	corral_module *module = module_of(engine, LOOP, CORRAL_METERING_SYNC);
-	corral_instance *instance = instance_of(module, 1000000);
+	corral_module *module = support_module(engine, LOOP, CORRAL_METERING_SYNC);
+	corral_instance *instance = support_instance(module, 1000000);
 	corral_interrupt stop = corral_instance_run(instance);
 	cr_assert_eq(stop.kind, CORRAL_OUT_OF_GAS, "%s", corral_interrupt_name(stop.kind));
 	cr_assert_lt(corral_instance_gas(instance), 3);

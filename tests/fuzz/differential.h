@@ -310,6 +310,7 @@ enum differential_engine {
 	ENGINE_INTERP,
 	ENGINE_JIT,
 	ENGINE_CROSS_CHECK, /* the JIT in lock step with the interpreter */
+	ENGINE_SANDBOX,     /* the JIT in a linux sandbox worker (absolute addressing) */
 	ENGINE_COUNT,
 };
 
@@ -322,12 +323,32 @@ static corral_engine *differential_engine_of(enum differential_engine kind)
 		corral_engine_config config;
 		corral_engine_config_init(&config);
 		config.backend = kind == ENGINE_INTERP ? CORRAL_BACKEND_INTERPRETER : CORRAL_BACKEND_JIT;
-		config.sandbox = CORRAL_SANDBOX_NONE; /* in-process: a worker per engine would only slow it */
+		config.sandbox = kind == ENGINE_SANDBOX ? CORRAL_SANDBOX_LINUX : CORRAL_SANDBOX_NONE;
 		config.cross_check = kind == ENGINE_CROSS_CHECK;
 		if (corral_engine_new(&config, &engines[kind], &error))
 			failed("no engine: %s", error.message);
 	}
 	return engines[kind];
+}
+
+/* Whether the sandbox can run here; if not, said once and its way left out. */
+static bool differential_sandbox_works(void)
+{
+	static int known; /* 0: not probed, 1: works, 2: does not */
+	if (!known) {
+		corral_engine_config config;
+		corral_engine_config_init(&config);
+		config.backend = CORRAL_BACKEND_JIT;
+		config.sandbox = CORRAL_SANDBOX_LINUX;
+		corral_engine *engine;
+		corral_error error;
+		known = corral_engine_new(&config, &engine, &error) == CORRAL_OK ? 1 : 2;
+		if (known == 1)
+			corral_engine_free(engine);
+		else
+			fprintf(stderr, "differential: the sandboxed JIT is left out: %s\n", error.message);
+	}
+	return known == 1;
 }
 
 static corral_engine *differential_engine(void)
@@ -426,6 +447,13 @@ static bool differential_check_program(const struct differential_program *progra
 		if (other.gas != program->gas)
 			failed("the JIT without metering charged gas: %lld of %lld left", (long long)other.gas,
 			       (long long)program->gas);
+	}
+
+	if (differential_sandbox_works()) {
+		module = differential_module(program, ENGINE_SANDBOX, CORRAL_METERING_SYNC);
+		differential_way(program, module, "the JIT in the sandbox", false, METER_EXACT, &other);
+		corral_module_free(module);
+		differential_compare(&interp, &other, true);
 	}
 
 	if (program->lock_step) {
