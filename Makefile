@@ -227,9 +227,9 @@ demo-run: all
 
 # ---- benchmarks ---------------------------------------------------------
 
-$(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a
+$(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/libcorral.a -lm $(LIB_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/libcorral.a -lm $(LIB_LIBS)
 
 bench:
 	@scripts/deps.sh ensure

@@ -78,7 +78,8 @@ void bench_interp_speed(void);
 void bench_decode_speed(void);
 void bench_gas_speed(void);
 void bench_guest_speed(const char *folder, const char *corral);
-void bench_sandbox_speed(void);
+/* With the folder of built guests (or NULL), their execution too. */
+void bench_sandbox_speed(const char *guests);
 
 /* A whole file, malloc'd; stops the bench if it cannot be read. */
 uint8_t *bench_read_file(const char *path, size_t *length);

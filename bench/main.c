@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	bench_interp_speed();
 	bench_decode_speed();
 	bench_gas_speed();
-	bench_sandbox_speed();
+	bench_sandbox_speed(argc == 3 ? argv[1] : NULL);
 	if (argc == 3)
 		bench_guest_speed(argv[1], argv[2]);
 	else

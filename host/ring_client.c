@@ -30,7 +30,11 @@
 #define FUTEX2_SIZE_U32 0x02
 #endif
 
-#define SPIN_NS  50000ull    /* longer than a host call takes, far shorter than a timeslice */
+/* Spinning this long catches most runs of a guest that makes host calls
+ * in a loop without the sleep and wake-up (tens of microseconds on a
+ * virtual machine, more than a whole round trip); a run that takes
+ * longer costs at most this much of an otherwise idle core. */
+#define SPIN_NS  1000000ull
 #define SLEEP_NS 10000000ull /* how often a sleeping host looks at the limits */
 
 enum event { EVENT_FUTEX = 1, EVENT_DEATH, EVENT_TIMEOUT, EVENT_CANCEL };
