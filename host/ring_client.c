@@ -169,17 +169,26 @@ static bool moved(uint32_t *word, uint32_t seen)
 	return __atomic_load_n(word, __ATOMIC_ACQUIRE) != seen;
 }
 
-corral_result host_ring_wait_word(struct host_worker *worker, uint32_t *word, uint32_t seen, uint32_t *waiting_flag,
-				  const struct host_ring_limits *limits, corral_error *error)
+/* Whether *word moves from `seen` within SPIN_NS of spinning. */
+static bool spin_until_moved(uint32_t *word, uint32_t seen)
 {
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	for (unsigned spins = 0;; spins++) {
 		if (moved(word, seen))
-			return CORRAL_OK;
+			return true;
 		if (spins % 64 == 63 && now_ns(CLOCK_MONOTONIC) - start > SPIN_NS)
-			break;
+			return false;
 		__builtin_ia32_pause();
 	}
+}
+
+/* Sleeps (see the top of the file) until *word moves from `seen`, the
+ * worker dies or a limit passes. */
+static corral_result sleep_until_moved(struct host_worker *worker, uint32_t *word, uint32_t seen,
+				       uint32_t *waiting_flag, const struct host_ring_limits *limits,
+				       corral_error *error)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	uint64_t cpu_start = limits->cpu_ns ? host_worker_cpu_ns(worker) : 0;
 	struct event_loop *events = event_loop();
 	for (;;) {
@@ -210,6 +219,19 @@ corral_result host_ring_wait_word(struct host_worker *worker, uint32_t *word, ui
 					 "the sandbox worker (pid %d) did not answer within %llu ms", (int)worker->pid,
 					 (unsigned long long)(limits->wall_ns / 1000000));
 	}
+}
+
+corral_result host_ring_wait_word(struct host_worker *worker, uint32_t *word, uint32_t seen, uint32_t *waiting_flag,
+				  const struct host_ring_limits *limits, corral_error *error)
+{
+	if (spin_until_moved(word, seen))
+		return CORRAL_OK;
+	return sleep_until_moved(worker, word, seen, waiting_flag, limits, error);
+}
+
+void host_ring_prepare_thread(void)
+{
+	event_loop();
 }
 
 void host_ring_init(struct host_ring *ring, struct host_worker *worker)
@@ -257,8 +279,13 @@ corral_result host_ring_complete(struct host_ring *ring, const struct host_ring_
 			return violation(ring, error, "%llu completions appeared where %llu were due", available,
 					 ring->in_flight - got);
 		if (available == 0) {
-			corral_result waited = host_ring_wait_word(ring->worker, &control->completed, seen,
-								   &control->host_waiting, limits, error);
+			/* Spinning on the tail itself saves reading the
+			 * counter's cache line after it moves; the counter is
+			 * what a sleeper needs. */
+			if (spin_until_moved(&control->completion.tail, ring->cq_head))
+				continue;
+			corral_result waited = sleep_until_moved(ring->worker, &control->completed, seen,
+								 &control->host_waiting, limits, error);
 			if (waited != CORRAL_OK)
 				return waited;
 			continue;

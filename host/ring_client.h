@@ -31,6 +31,11 @@ struct host_ring_limits {
 
 void host_ring_init(struct host_ring *ring, struct host_worker *worker);
 
+/* Makes this thread's event loop (an io_uring, one fd, kept until the
+ * thread ends) if it has none: starting a worker does, so that a later
+ * wait never sets one up. */
+void host_ring_prepare_thread(void);
+
 /* The next request's entry (op and user_data set; fill args), or NULL if
  * a batch already holds ZYGOTE_RING_ENTRIES requests. */
 struct zygote_sqe *host_ring_post(struct host_ring *ring, enum zygote_op op);

@@ -532,6 +532,7 @@ corral_result host_worker_spawn(struct host_worker *worker, const struct host_wo
 				corral_error *error)
 {
 	*worker = (struct host_worker){.pidfd = -1, .channel = -1, .guest_fd = -1};
+	host_ring_prepare_thread(); /* this thread will wait on the worker */
 	const struct host_zygote_image *image = options && options->image ? options->image : &host_zygote_release;
 	uint32_t cpu_seconds = options && options->cpu_seconds ? options->cpu_seconds : HOST_WORKER_CPU_SECONDS;
 	int shared_fd = -1, sockets[2] = {-1, -1}, image_memfd;
