@@ -189,20 +189,23 @@ static void check_host(void)
 		zygote_exit(ZYGOTE_EXIT_ORPHANED);
 }
 
-/* Returns once `submitted` differs from `seen`: spins, then sleeps on it
- * with the zygote_waiting flag set (the host bumps the counter first and
- * looks at the flag second, so one of the two sees the other). */
-static void wait_for_submission(uint32_t seen)
+/* Returns once the submission tail moves past `head`. It spins on the
+ * tail itself (the line the requests are read after anyway), then sleeps
+ * on `submitted` with the zygote_waiting flag set: the host moves the tail,
+ * bumps the counter and then looks at the flag, so one of the two sees the
+ * other. */
+static void wait_for_submission(uint32_t head)
 {
 	struct zygote_control *control = zygote_control();
 	for (unsigned spin = 0; spin < SPINS; spin++) {
-		if (__atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE) != seen)
+		if (__atomic_load_n(&control->submission.tail, __ATOMIC_ACQUIRE) != head)
 			return;
 		__builtin_ia32_pause();
 	}
 	for (;;) {
+		uint32_t seen = __atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&control->zygote_waiting, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&control->submitted, __ATOMIC_SEQ_CST) == seen) {
+		if (__atomic_load_n(&control->submission.tail, __ATOMIC_SEQ_CST) == head) {
 			struct timespec timeout = {.tv_sec = IDLE_SECONDS};
 			long slept = zygote_syscall6(SYS_futex, (long)&control->submitted, FUTEX_WAIT, seen,
 						     (long)&timeout, 0, 0);
@@ -210,7 +213,7 @@ static void wait_for_submission(uint32_t seen)
 				check_host();
 		}
 		__atomic_store_n(&control->zygote_waiting, 0, __ATOMIC_RELAXED);
-		if (__atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE) != seen)
+		if (__atomic_load_n(&control->submission.tail, __ATOMIC_ACQUIRE) != head)
 			return;
 	}
 }
@@ -220,7 +223,6 @@ void zygote_serve(void)
 	struct zygote_control *control = zygote_control();
 	uint32_t head = 0, completion_tail = 0;
 	for (;;) {
-		uint32_t seen = __atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE);
 		uint32_t tail = __atomic_load_n(&control->submission.tail, __ATOMIC_ACQUIRE);
 		while (head != tail) {
 			struct zygote_sqe request = control->sq[head & ZYGOTE_RING_MASK];
@@ -232,6 +234,6 @@ void zygote_serve(void)
 			__atomic_store_n(&control->completion.tail, ++completion_tail, __ATOMIC_RELEASE);
 			zygote_completed();
 		}
-		wait_for_submission(seen);
+		wait_for_submission(head);
 	}
 }
