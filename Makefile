@@ -227,9 +227,9 @@ demo-run: all
 
 # ---- benchmarks ---------------------------------------------------------
 
-$(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/libcorral.a
+$(BENCH_BIN): $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/cli/pager.o $(BUILD)/libcorral.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/libcorral.a -lm $(LIB_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(JSON_OBJ) $(BUILD)/cli/guest_host.o $(BUILD)/cli/pager.o $(BUILD)/libcorral.a -lm $(LIB_LIBS)
 
 bench:
 	@scripts/deps.sh ensure
@@ -269,6 +269,118 @@ $(GUEST_BENCH)/%.native: $(GUEST_BENCH)/%.c
 
 bench-run: $(BENCH_BIN) $(GUEST_BENCH_FILES)
 	$(BENCH_BIN) $(GUEST_BENCH) $(BUILD)/corral
+
+
+# ---- eBPF audit -------------------------------------------------------------
+#
+# bpf/audit.bpf.c is compiled with clang for the BPF target against a
+# vmlinux.h dumped from this kernel's BTF (CO-RE: libbpf relocates the
+# programs for whichever kernel loads them), linked by bpftool (which drops
+# the DWARF) and turned into a skeleton header: host/audit.c includes it, so
+# the programs are embedded in libcorral. The system call names the audit
+# shows come from the kernel headers. All of it is generated into
+# $(BUILD)/bpf/. libbpf (and the libelf and zlib it reads objects with)
+# loads the programs.
+BPF_CC := clang-19
+BPFTOOL ?= bpftool
+AUDIT_GEN := $(BUILD)/bpf
+AUDIT_SKEL := $(AUDIT_GEN)/audit.skel.h
+AUDIT_NAMES := $(AUDIT_GEN)/syscall_names.h
+LIB_LIBS += -lbpf -lelf -lz
+C_FILES += $(wildcard bpf/*.[ch] tests/helpers/*.c)
+
+$(AUDIT_GEN)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(AUDIT_GEN)/audit.bpf.o: bpf/audit.bpf.c bpf/audit_event.h $(AUDIT_GEN)/vmlinux.h
+	$(BPF_CC) -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror -I$(AUDIT_GEN) -I. -c $< -o $@
+
+$(AUDIT_GEN)/audit.o: $(AUDIT_GEN)/audit.bpf.o
+	$(BPFTOOL) gen object $@ $<
+
+$(AUDIT_SKEL): $(AUDIT_GEN)/audit.o
+	$(BPFTOOL) gen skeleton $< name audit_bpf > $@.tmp && mv $@.tmp $@
+
+$(AUDIT_NAMES): scripts/syscall_names.sh
+	@mkdir -p $(dir $@)
+	scripts/syscall_names.sh $(CC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/host/audit.o $(BUILD)/host/audit_syscalls.o: CFLAGS += -I$(AUDIT_GEN)
+$(BUILD)/host/audit.o: $(AUDIT_SKEL)
+$(BUILD)/host/audit_syscalls.o: $(AUDIT_NAMES)
+$(FUZZ_BIN): FUZZ_FLAGS += -I$(AUDIT_GEN)
+$(FUZZ_BIN): $(AUDIT_SKEL) $(AUDIT_NAMES)
+
+# A test helper, never installed: runs one attack of the test zygote in a
+# sandbox worker, so that the tests and the README can show `corral audit`
+# catching it.
+AUDIT_ATTACK := $(BUILD)/tests/corral-attack
+
+$(AUDIT_ATTACK): tests/helpers/attack.c $(ZYGOTE_ATTACKS_OBJ) $(BUILD)/libcorral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ZYGOTE_ATTACKS_OBJ) $(BUILD)/libcorral.a $(LIB_LIBS)
+
+$(TEST_BIN): $(AUDIT_ATTACK)
+
+# ---- end of the eBPF audit -------------------------------------------------
+
+# ---- the validation pipeline ------------------------------------------------
+#
+# A prepare job is a zygote image whose serving loop is replaced by one
+# validation and compilation (zygote/prepare.c, linked with the zygote's
+# start-up and with core/): built like the zygote, but -O2, since it
+# compiles. The release build is embedded in libcorral as
+# host_pvf_prepare_release; the attack build (a compromised job, for the
+# tests) only in the test binary. The tests and the bench run the adder
+# (guest/examples/adder.c) and the misbehaving guest of tests/pvf/.
+PVF_PREPARE := $(BUILD)/zygote/corral-prepare
+PVF_PREPARE_ATTACKS := $(BUILD)/zygote/corral-prepare-attacks
+PVF_PREPARE_SRC := zygote/start.c zygote/prepare.c $(CORE_SRC)
+PVF_PREPARE_DEPS := $(PVF_PREPARE_SRC) zygote/attacks.c $(wildcard zygote/*.h core/*.h)
+PVF_PREPARE_OBJ := $(BUILD)/host/pvf_prepare_image.o
+PVF_PREPARE_ATTACKS_OBJ := $(BUILD)/tests/pvf_prepare_attacks_image.o
+PVF_GUESTS := $(BUILD)/tests/pvf/adder.jam $(BUILD)/tests/pvf/adder-gp08.polkavm $(BUILD)/tests/pvf/faults.jam
+
+$(PVF_PREPARE): $(PVF_PREPARE_DEPS)
+	@mkdir -p $(dir $@)
+	$(ZYGOTE_CC) $(ZYGOTE_CFLAGS) -O2 -o $@ $(PVF_PREPARE_SRC) $(ZYGOTE_LDFLAGS)
+
+$(PVF_PREPARE_ATTACKS): $(PVF_PREPARE_DEPS)
+	@mkdir -p $(dir $@)
+	$(ZYGOTE_CC) $(ZYGOTE_CFLAGS) -O2 -DZYGOTE_ATTACKS -o $@ $(PVF_PREPARE_SRC) zygote/attacks.c $(ZYGOTE_LDFLAGS)
+
+$(PVF_PREPARE_OBJ): host/zygote_image.S $(PVF_PREPARE)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DZYGOTE_IMAGE='"$(PVF_PREPARE)"' -DZYGOTE_SYMBOL=host_pvf_prepare_release $< -o $@
+
+$(PVF_PREPARE_ATTACKS_OBJ): host/zygote_image.S $(PVF_PREPARE_ATTACKS)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DZYGOTE_IMAGE='"$(PVF_PREPARE_ATTACKS)"' -DZYGOTE_SYMBOL=test_pvf_prepare_attacks $< -o $@
+
+# The libraries take the image through $^; the fuzzers, which compile
+# host/ themselves, link it after their sources.
+$(BUILD)/libcorral.a $(BUILD)/libcorral.so: $(PVF_PREPARE_OBJ)
+$(FUZZ_BIN): $(PVF_PREPARE_OBJ)
+$(FUZZ_BIN): LIB_LIBS += $(PVF_PREPARE_OBJ)
+TEST_OBJ += $(PVF_PREPARE_ATTACKS_OBJ)
+$(TEST_BIN): $(PVF_PREPARE_ATTACKS_OBJ) $(PVF_GUESTS)
+
+$(BUILD)/tests/pvf/adder.jam: guest/examples/adder.c $(BUILD)/corral $(SDK)/cflags
+	@mkdir -p $(dir $@)
+	$(BUILD)/corral cc -O2 $< -o $@
+
+$(BUILD)/tests/pvf/adder-gp08.polkavm: guest/examples/adder.c $(BUILD)/corral $(SDK)/cflags
+	@mkdir -p $(dir $@)
+	$(BUILD)/corral cc -O2 --isa gp0.8 --format polkavm $< -o $@
+
+$(BUILD)/tests/pvf/faults.jam: tests/pvf/faults.c $(BUILD)/corral $(SDK)/cflags
+	@mkdir -p $(dir $@)
+	$(BUILD)/corral cc -O2 $< -o $@
+
+bench-run: $(GUEST_BENCH)/adder.jam
+
+# ---- end of the validation pipeline -----------------------------------------
 
 clean:
 	rm -rf build build-sanitize

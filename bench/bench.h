@@ -80,6 +80,11 @@ void bench_gas_speed(void);
 void bench_guest_speed(const char *folder, const char *corral);
 /* With the folder of built guests (or NULL), their execution too. */
 void bench_sandbox_speed(const char *guests);
+/* Dynamic paging: page-fault service latency and pages per second. */
+void bench_paging_speed(void);
+void bench_audit_speed(void);
+/* The validation pipeline, with the folder of built guests (or NULL). */
+void bench_pvf_speed(const char *guests);
 
 /* A whole file, malloc'd; stops the bench if it cannot be read. */
 uint8_t *bench_read_file(const char *path, size_t *length);

@@ -30,6 +30,9 @@ int main(int argc, char **argv)
 	bench_decode_speed();
 	bench_gas_speed();
 	bench_sandbox_speed(argc == 3 ? argv[1] : NULL);
+	bench_paging_speed();
+	bench_audit_speed();
+	bench_pvf_speed(argc == 3 ? argv[1] : NULL);
 	if (argc == 3)
 		bench_guest_speed(argv[1], argv[2]);
 	else

@@ -209,7 +209,7 @@ static double guest_seconds(corral_module *module, const char *path, int expecte
 	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
 	dup2(null, STDOUT_FILENO);
 	double begin = bench_now();
-	int status = guest_host_run(instance, module, path);
+	int status = guest_host_run(instance, module, path, NULL);
 	double seconds = bench_now() - begin;
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);

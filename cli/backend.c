@@ -1,5 +1,6 @@
 /* The options that choose how a program runs, shared by corral run and
- * corral vectors: --backend, --sandbox, --gas-metering and --cross-check. */
+ * corral vectors: --backend, --sandbox, --gas-metering, --cross-check and
+ * --dynamic-paging. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -90,6 +91,8 @@ int cli_backend_option(const struct command *command, int argc, char **argv, int
 		backend->metering_given = true;
 	} else if (!strcmp(argv[*i], "--cross-check")) {
 		backend->engine.cross_check = true;
+	} else if (!strcmp(argv[*i], "--dynamic-paging")) {
+		backend->dynamic_paging = true;
 	} else {
 		return -1;
 	}

@@ -83,13 +83,24 @@ static void choose(const struct host_feature_report *reports, struct choice choi
 	*sandbox = (struct choice){.name = "sandbox"};
 	choose_sandbox(reports, sandbox);
 
+	/* As host/instance.c and host/sandbox.c choose: the interpreter needs
+	 * no mechanism; compiled code pages with a userfaultfd where one works. */
 	*paging = (struct choice){.name = "dynamic-paging", .pick = uffd->available ? "userfaultfd" : "mprotect"};
 	if (!uffd->available)
-		add(paging, "page protections and fault signals, since userfaultfd is not usable: %s", uffd->detail);
+		add(paging,
+		    "compiled code's pages by page protections and fault signals, one mapping per run of equal pages "
+		    "(so vm.max_map_count bounds how scattered they may be), since userfaultfd is not usable: %s; ",
+		    uffd->detail);
 	else if (!strcmp(sandbox->pick, "linux"))
-		add(paging, "UFFD_USER_MODE_ONLY with SIGBUS delivery, made in the zygote's user namespace");
+		add(paging, "in the sandbox, a userfaultfd each zygote makes (UFFD_USER_MODE_ONLY, in its user "
+			    "namespace, before its seccomp filter) and hands to the host, which registers its guest "
+			    "memfd mapping for missing and write-protect faults (delivered as SIGBUS) and maps, fills "
+			    "and protects pages with the ioctls; compiled code in this process (--sandbox none) pages "
+			    "with a userfaultfd of this process; ");
 	else
-		add(paging, "UFFD_USER_MODE_ONLY with SIGBUS delivery, in this process");
+		add(paging, "compiled code's guest memory is a memfd mapping watched by a userfaultfd of this process "
+			    "(UFFD_USER_MODE_ONLY; missing and write-protect faults delivered as SIGBUS); ");
+	add(paging, "the interpreter tests its page table itself");
 
 	*audit = (struct choice){.name = "audit", .pick = bpf->available ? "ebpf" : "none"};
 	add(audit, "%s",

@@ -36,11 +36,12 @@ bool cli_parse_format(const char *text, corral_format *format);
 extern const char cli_format_choices[];
 
 /* How a program runs (cli/backend.c): --backend interp|jit, --sandbox linux|none|auto,
- * --gas-metering sync|async|off, --cross-check. */
+ * --gas-metering sync|async|off, --cross-check, --dynamic-paging. */
 struct cli_backend {
 	corral_engine_config engine;
 	corral_gas_metering metering; /* for corral_module_config.metering */
 	bool metering_given;
+	bool dynamic_paging; /* corral_instance_config.dynamic_paging, served by cli/pager.h */
 };
 extern const char cli_backend_choices[], cli_sandbox_choices[], cli_metering_choices[];
 bool cli_parse_backend(const char *text, corral_backend *backend);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/guest_host.h"
+#include "cli/pager.h"
 #include "loader/container.h"
 
 static const char *const register_names[CORRAL_REGISTER_COUNT] = {
@@ -29,6 +31,7 @@ struct run_options {
 	const char *entry;
 	char **guest_argv; /* what follows FILE: the guest's arguments */
 	int guest_argc;
+	enum cli_audit_need audit; /* --audit: an eBPF trace of the sandboxes (cli/audit.c) */
 };
 
 static void print_module(const char *path, const corral_module *module, const struct cli_backend *backend)
@@ -97,7 +100,7 @@ static void print_stop(const corral_instance *instance, corral_interrupt interru
 }
 
 /* Single-steps, printing each instruction and the registers it changed. */
-static corral_interrupt trace(corral_instance *instance, const corral_module *module)
+static corral_interrupt trace(corral_instance *instance, const corral_module *module, struct cli_pager *pager)
 {
 	char text[160];
 	uint64_t before[CORRAL_REGISTER_COUNT];
@@ -107,7 +110,7 @@ static corral_interrupt trace(corral_instance *instance, const corral_module *mo
 		corral_module_instruction(module, pc, text, sizeof text);
 		for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++)
 			before[i] = corral_instance_reg(instance, i);
-		corral_interrupt interrupt = corral_instance_run(instance);
+		corral_interrupt interrupt = cli_pager_run(pager, instance);
 		printf("%8u: %-40s gas %lld", pc, text, (long long)corral_instance_gas(instance));
 		for (unsigned i = 0; i < CORRAL_REGISTER_COUNT; i++) {
 			uint64_t after = corral_instance_reg(instance, i);
@@ -121,10 +124,12 @@ static corral_interrupt trace(corral_instance *instance, const corral_module *mo
 }
 
 /* With --continue, every host call is a no-op: shown, then resumed. */
-static corral_interrupt run(corral_instance *instance, const corral_module *module, const struct run_options *options)
+static corral_interrupt run(corral_instance *instance, const corral_module *module, const struct run_options *options,
+			    struct cli_pager *pager)
 {
 	for (;;) {
-		corral_interrupt interrupt = options->trace ? trace(instance, module) : corral_instance_run(instance);
+		corral_interrupt interrupt =
+			options->trace ? trace(instance, module, pager) : cli_pager_run(pager, instance);
 		if (interrupt.kind != CORRAL_HOST_CALL || !options->resume_host_calls)
 			return interrupt;
 		printf("host call %" PRIu64 " at pc %u: a0..a5 =", interrupt.host_call, interrupt.pc);
@@ -223,6 +228,11 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 				options->host = HOST_NONE;
 			else
 				return cli_usage_error(self, "--host takes auto, guest or none");
+		} else if (!strcmp(argv[i], "--audit") || !strncmp(argv[i], "--audit=", 8)) {
+			/* Its value is optional, so "--audit VALUE" is not a form. */
+			options->audit = CLI_AUDIT_REQUIRED;
+			if (argv[i][7] && !cli_parse_audit_need(argv[i] + 8, &options->audit))
+				return cli_usage_error(self, "--audit takes required or optional");
 		} else if (cli_option(argc, argv, &i, "--entry", &value)) {
 			if (!value)
 				return cli_usage_error(self, "--entry takes the name of an export");
@@ -248,6 +258,37 @@ static int parse_options(int argc, char **argv, struct run_options *options)
 	return 0;
 }
 
+/* --dynamic-paging: the instance starts with nothing mapped; the pages a
+ * standard program's layout gives it (GP A.7) are mapped as it touches
+ * them. A raw blob has none, so every page it touches faults. */
+static int page_layout(struct cli_pager *pager, corral_instance *instance, const uint8_t *bytes, size_t length,
+		       const struct run_options *options)
+{
+	struct loader_program container;
+	struct loader_layout layout;
+	struct pvm_error problem;
+	corral_error error;
+	if (loader_parse(bytes, length, options->module.format, &container, &problem))
+		return cli_error("%s: %s", options->path, problem.message);
+	if (container.format == CORRAL_FORMAT_BLOB)
+		return 0;
+	if (loader_standard_layout(&container, options->arguments, options->arguments_length, &layout, &problem))
+		return cli_error("%s: %s", options->path, problem.message);
+	for (uint32_t i = 0; i < layout.region_count; i++) {
+		const struct loader_region *region = &layout.regions[i];
+		if (cli_pager_add(pager, instance, region->address, region->length, region->access, region->data,
+				  region->data_length, &error))
+			return cli_error("%s: %s: %s", options->path, region->name, error.message);
+	}
+	return 0;
+}
+
+static const char *const paging_names[] = {
+	[CORRAL_PAGING_TABLE] = "the interpreter's page table",
+	[CORRAL_PAGING_MPROTECT] = "page protections",
+	[CORRAL_PAGING_USERFAULTFD] = "userfaultfd",
+};
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_options options = {0};
@@ -265,10 +306,13 @@ int cmd_run(int argc, char **argv)
 	corral_engine *engine = NULL;
 	corral_module *module = NULL;
 	corral_instance *instance = NULL;
+	struct cli_audit *audit = NULL;
 	corral_error error;
 	corral_instance_config config;
 	corral_instance_config_init(&config);
 	config.gas = options.gas;
+	config.dynamic_paging = options.backend.dynamic_paging;
+	struct cli_pager pager = {0};
 
 	/* A guest linked for GP 0.8 says so in its metadata; --isa still wins. */
 	struct loader_program container;
@@ -276,6 +320,10 @@ int cmd_run(int argc, char **argv)
 	if (!options.isa_given && !loader_parse(bytes, length, options.module.format, &container, &problem) &&
 	    container.has_metadata)
 		guest_metadata_isa(container.metadata, container.metadata_length, &options.module.isa);
+	/* --audit: every sandbox worker the engine starts is watched. */
+	audit = cli_audit_run_start(options.audit, &status);
+	if (status)
+		goto done;
 	if (corral_engine_new(&options.backend.engine, &engine, &error) ||
 	    corral_module_new(engine, bytes, length, options.path, &options.module, &module, &error)) {
 		status = cli_error("%s", error.message);
@@ -299,6 +347,8 @@ int cmd_run(int argc, char **argv)
 		status = cli_error("%s", error.message);
 		goto done;
 	}
+	if (config.dynamic_paging && (status = page_layout(&pager, instance, bytes, length, &options)))
+		goto done;
 	if (options.entry || (guest && !options.pc_given)) {
 		const char *entry = options.entry ? options.entry : GUEST_DEFAULT_ENTRY;
 		if (guest_host_entry(module, entry, &options.pc)) {
@@ -309,12 +359,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (options.pc_given)
 		corral_instance_set_pc(instance, options.pc);
+	struct cli_pager *paging = config.dynamic_paging ? &pager : NULL;
 	if (guest && !options.trace) {
-		status = guest_host_run(instance, module, options.path);
+		status = guest_host_run(instance, module, options.path, paging);
 	} else {
 		print_module(options.path, module, &options.backend);
-		corral_interrupt interrupt = run(instance, module, &options);
+		corral_interrupt interrupt = run(instance, module, &options, paging);
 		print_stop(instance, interrupt, &options);
+		if (paging)
+			printf("dynamic paging: %llu pages mapped as the program touched them (%s)\n",
+			       (unsigned long long)pager.served, paging_names[corral_instance_paging(instance)]);
 		status = interrupt.kind == CORRAL_FINISHED || interrupt.kind == CORRAL_HOST_CALL ? 0 : 3;
 	}
 	/* A stop the compiled code and the interpreter disagreed on says
@@ -322,9 +376,11 @@ int cmd_run(int argc, char **argv)
 	if (cli_check_divergence(instance, options.path))
 		status = 1;
 done:
+	cli_pager_free(&pager);
 	corral_instance_free(instance);
 	corral_module_free(module);
 	corral_engine_free(engine);
+	cli_audit_finish(audit); /* after the engine, whose workers' ends it shows */
 	free(bytes);
 	free(options.arguments);
 	return status;

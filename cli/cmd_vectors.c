@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "cli/pager.h"
 #include "loader/array.h"
 
 struct options {
@@ -22,6 +23,7 @@ struct options {
 	bool gas_model_given; /* then the vectors' block-gas-costs are not used */
 	corral_gas_model gas_model;
 	bool verbose;
+	bool dynamic_paging;
 };
 
 struct vector_run {
@@ -31,6 +33,10 @@ struct vector_run {
 	corral_module *module;
 	corral_interrupt last;
 	bool ran;
+	/* --dynamic-paging: the instance starts with nothing mapped; what the
+	 * vector maps and writes waits here until the guest touches it. */
+	bool paged;
+	struct cli_pager pager;
 	char failure[512];
 };
 
@@ -151,6 +157,7 @@ static bool create(struct vector_run *run, const struct json_value *root, const 
 		return failf(run, "%s", error.message);
 	corral_instance_config instance_config;
 	corral_instance_config_init(&instance_config);
+	instance_config.dynamic_paging = run->paged = options->dynamic_paging;
 	if (corral_instance_new(run->module, &instance_config, &run->instance, &error) != CORRAL_OK)
 		return failf(run, "%s", error.message);
 
@@ -176,7 +183,9 @@ static bool do_map(struct vector_run *run, const struct json_value *step)
 	if (!writable || writable->type != JSON_BOOL)
 		return failf(run, "line %u: map needs a boolean \"is-writable\"", step->line);
 	corral_page_access access = writable->boolean ? CORRAL_PAGE_WRITE : CORRAL_PAGE_READ;
-	if (corral_instance_map(run->instance, address, length, access, &error) != CORRAL_OK)
+	bool failed = run->paged ? cli_pager_add(&run->pager, run->instance, address, length, access, NULL, 0, &error)
+				 : corral_instance_map(run->instance, address, length, access, &error) != CORRAL_OK;
+	if (failed)
 		return failf(run, "line %u: %s", step->line, error.message);
 	return true;
 }
@@ -189,9 +198,10 @@ static bool do_write(struct vector_run *run, const struct json_value *step)
 	corral_error error;
 	if (!get_u32(run, step, "address", &address) || !get_bytes(run, step, "contents", &bytes, &length))
 		return false;
-	corral_result result = corral_instance_write(run->instance, address, bytes, length, &error);
+	bool failed = run->paged ? cli_pager_write(&run->pager, run->instance, address, bytes, length, &error)
+				 : corral_instance_write(run->instance, address, bytes, length, &error) != CORRAL_OK;
 	free(bytes);
-	if (result != CORRAL_OK)
+	if (failed)
 		return failf(run, "line %u: %s", step->line, error.message);
 	return true;
 }
@@ -224,7 +234,7 @@ static bool do_set_reg(struct vector_run *run, const struct json_value *step)
 
 static bool do_run(struct vector_run *run)
 {
-	run->last = corral_instance_run(run->instance);
+	run->last = cli_pager_run(run->paged ? &run->pager : NULL, run->instance);
 	run->ran = true;
 	/* A cross-check that stopped the run decides nothing about the vector. */
 	const char *divergence = corral_instance_divergence(run->instance);
@@ -255,6 +265,11 @@ static bool check_memory(struct vector_run *run, const struct json_value *memory
 {
 	if (memory && memory->type != JSON_ARRAY)
 		return failf(run, "line %u: memory should be an array of chunks", memory->line);
+	/* Pages still waiting for the guest's touch hold what the vector
+	 * mapped and wrote too. */
+	corral_error error;
+	if (run->paged && cli_pager_serve_all(&run->pager, run->instance, &error))
+		return failf(run, "%s", error.message);
 	/* Every listed byte must be in a mapped page... */
 	for (size_t i = 0; memory && i < memory->count; i++) {
 		uint32_t address;
@@ -439,6 +454,7 @@ static bool run_vector(const char *path, const struct options *options, corral_e
 		printf("ok   %s\n", name);
 	corral_instance_free(run.instance);
 	corral_module_free(run.module);
+	cli_pager_free(&run.pager);
 	json_free(&root);
 	free(text);
 	return passed;
@@ -538,6 +554,7 @@ int cmd_vectors(int argc, char **argv)
 	}
 	if (!status)
 		status = cli_backend_check(self, &backend);
+	options.dynamic_paging = backend.dynamic_paging;
 	if (!status && backend.metering != CORRAL_METERING_SYNC)
 		status = cli_usage_error(self,
 					 "--gas-metering %s: vectors expect exact gas (a block that cannot be paid "

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/guest_host.h"
+#include "cli/pager.h"
 #include "loader/link.h"
 
 /* The numbers guest/include/corral_guest.h gives the host calls. */
@@ -128,10 +129,14 @@ static int resolve(const corral_module *module, uint64_t host_call, enum guest_c
 	return -1;
 }
 
-static int64_t guest_write(corral_instance *instance, uint64_t fd, uint64_t address, uint64_t length)
+static int64_t guest_write(corral_instance *instance, struct cli_pager *pager, uint64_t fd, uint64_t address,
+			   uint64_t length)
 {
 	FILE *out = fd == 1 ? stdout : fd == 2 ? stderr : NULL;
 	if (!out || address > UINT32_MAX || length > UINT32_MAX - address + 1)
+		return -1;
+	corral_error error;
+	if (pager && cli_pager_serve_range(pager, instance, (uint32_t)address, length, &error))
 		return -1;
 	static uint8_t buffer[CHUNK];
 	for (uint64_t done = 0; done < length;) {
@@ -147,9 +152,13 @@ static int64_t guest_write(corral_instance *instance, uint64_t fd, uint64_t addr
 	return (int64_t)length;
 }
 
-static int64_t guest_read(corral_instance *instance, uint64_t fd, uint64_t address, uint64_t length)
+static int64_t guest_read(corral_instance *instance, struct cli_pager *pager, uint64_t fd, uint64_t address,
+			  uint64_t length)
 {
 	if (fd != 0 || address > UINT32_MAX)
+		return -1;
+	corral_error error;
+	if (pager && cli_pager_serve_range(pager, instance, (uint32_t)address, length < CHUNK ? length : CHUNK, &error))
 		return -1;
 	fflush(stdout); /* a prompt shows before the program waits for its answer */
 	static uint8_t buffer[CHUNK];
@@ -185,11 +194,11 @@ static const char *stop_reason(corral_interrupt interrupt, char *buffer, size_t 
 	return buffer;
 }
 
-int guest_host_run(corral_instance *instance, const corral_module *module, const char *path)
+int guest_host_run(corral_instance *instance, const corral_module *module, const char *path, struct cli_pager *pager)
 {
 	char reason[160];
 	for (;;) {
-		corral_interrupt interrupt = corral_instance_run(instance);
+		corral_interrupt interrupt = cli_pager_run(pager, instance);
 		switch (interrupt.kind) {
 		case CORRAL_FINISHED:
 			fflush(stdout);
@@ -222,10 +231,10 @@ int guest_host_run(corral_instance *instance, const corral_module *module, const
 			fflush(stdout);
 			return (int)(a0 & 0xFF);
 		case GUEST_WRITE:
-			result = guest_write(instance, a0, a1, a2);
+			result = guest_write(instance, pager, a0, a1, a2);
 			break;
 		case GUEST_READ:
-			result = guest_read(instance, a0, a1, a2);
+			result = guest_read(instance, pager, a0, a1, a2);
 			break;
 		case GUEST_SBRK:
 			result = (int64_t)corral_instance_sbrk(instance, a0);

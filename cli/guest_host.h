@@ -30,8 +30,12 @@ bool guest_metadata_isa(const uint8_t *metadata, size_t length, corral_isa *isa)
  * program without that export starts at its first export, or pc 0. */
 int guest_host_entry(const corral_module *module, const char *name, uint32_t *pc);
 
+struct cli_pager;
+
 /* Runs until the guest exits; returns its exit status (0..255), or one of
- * the statuses above after saying on stderr why it stopped. */
-int guest_host_run(corral_instance *instance, const corral_module *module, const char *path);
+ * the statuses above after saying on stderr why it stopped. Under dynamic
+ * paging `pager` maps the pages the guest, or the host answering it,
+ * touches (else NULL). */
+int guest_host_run(corral_instance *instance, const corral_module *module, const char *path, struct cli_pager *pager);
 
 #endif

@@ -519,6 +519,7 @@ void pvm_interp_run(const struct pvm_interp_code *code, struct pvm_state *state,
 
 	for (int i = 0; i < PVM_REGISTER_COUNT; i++)
 		r[i] = state->regs[i];
+	exit->write_protected = false;
 
 	uint32_t start = state->resume_slot;
 	if (start == PVM_NO_SLOT || start >= code->slot_count || slots[start].pc != state->pc) {
@@ -951,6 +952,7 @@ memory_stop:
 	exit->status = access_result == PVM_ACCESS_PANIC ? PVM_STATUS_PANIC : PVM_STATUS_PAGE_FAULT;
 	exit->pc = s->pc;
 	exit->argument = access_result == PVM_ACCESS_PANIC ? 0 : fault_page;
+	exit->write_protected = access_result == PVM_ACCESS_PROTECTED;
 	state->pc = s->pc;
 	state->block_paid = true;
 	goto leave;

@@ -18,7 +18,7 @@ enum pvm_status {
 	PVM_STATUS_HALT,       /* dynamic jump to 0xFFFF0000 */
 	PVM_STATUS_PANIC,      /* trap, invalid jump, or forbidden access */
 	PVM_STATUS_OUT_OF_GAS, /* a block could not be paid for */
-	PVM_STATUS_PAGE_FAULT, /* argument: the page address */
+	PVM_STATUS_PAGE_FAULT, /* argument: the page address (and write_protected) */
 	PVM_STATUS_HOST_CALL,  /* argument: the ecalli index */
 	PVM_STATUS_STEP,       /* one instruction done in single-step mode */
 	PVM_STATUS_COUNT,
@@ -67,8 +67,9 @@ struct pvm_state {
 
 struct pvm_exit {
 	enum pvm_status status;
-	uint32_t pc;       /* the instruction that stopped, or where a step stopped */
-	uint64_t argument; /* host-call index, or page-fault address */
+	uint32_t pc;          /* the instruction that stopped, or where a step stopped */
+	uint64_t argument;    /* host-call index, or page-fault address */
+	bool write_protected; /* a page fault: a write to a page the embedder write-protected */
 };
 
 /* The program's block costs must be set before preparing. */

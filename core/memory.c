@@ -10,10 +10,12 @@ enum pvm_access_result pvm_memory_check(const struct pvm_memory *memory, uint32_
 			continue;
 		if (at < PVM_LOWEST_ADDRESS)
 			return PVM_ACCESS_PANIC;
-		if (access == PVM_ACCESS_READ && need == PVM_ACCESS_WRITE)
-			return PVM_ACCESS_PANIC;
 		*fault_page = at & ~(PVM_PAGE_SIZE - 1);
-		return PVM_ACCESS_FAULT;
+		if (access == PVM_ACCESS_NONE)
+			return PVM_ACCESS_FAULT;
+		/* A write to a page that is readable only. */
+		bool protected = memory->write_protected && memory->write_protected[at >> PVM_PAGE_SHIFT];
+		return protected ? PVM_ACCESS_PROTECTED : PVM_ACCESS_PANIC;
 	}
 	return PVM_ACCESS_OK;
 }

@@ -24,13 +24,19 @@ enum pvm_access {
 
 enum pvm_access_result {
 	PVM_ACCESS_OK,
-	PVM_ACCESS_PANIC, /* below 64 KiB, or a write to a read-only page */
-	PVM_ACCESS_FAULT, /* an inaccessible page: a page fault */
+	PVM_ACCESS_PANIC,     /* below 64 KiB, or a write to a read-only page */
+	PVM_ACCESS_FAULT,     /* an inaccessible page: a page fault */
+	PVM_ACCESS_PROTECTED, /* a write to a writable page the embedder write-protected: a page fault */
 };
 
 struct pvm_memory {
 	uint8_t *base;   /* guest address 0 */
 	uint8_t *access; /* enum pvm_access per page, PVM_PAGE_COUNT entries */
+	/* Pages the embedder write-protected (one byte per page, nonzero: yes),
+	 * or NULL while none is. Such a page is writable, but its access byte
+	 * says PVM_ACCESS_READ, so that every fast test stops a write to it; the
+	 * careful test then calls the write a page fault, not a panic. */
+	const uint8_t *write_protected;
 	int (*set_access)(struct pvm_memory *memory, uint32_t first_page, uint32_t page_count, enum pvm_access access);
 	void *host;
 	uint32_t heap_top; /* where sbrk hands out memory next */
@@ -39,8 +45,9 @@ struct pvm_memory {
 
 /* Checks an access of `width` bytes at `address` (wrapping at 2^32) that
  * needs `need`. The first byte that is not allowed decides, in access order:
- * below 64 KiB or read-only for a write panics; otherwise its page faults,
- * and *fault_page gets the page's address. */
+ * below 64 KiB or read-only for a write panics; a write to a write-protected
+ * page is PVM_ACCESS_PROTECTED; otherwise its page faults. For either fault
+ * *fault_page gets the page's address. */
 enum pvm_access_result pvm_memory_check(const struct pvm_memory *memory, uint32_t address, uint32_t width,
 					enum pvm_access need, uint32_t *fault_page);
 

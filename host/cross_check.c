@@ -19,7 +19,9 @@ corral_result host_twin_new(corral_instance *instance, corral_error *error)
 	if (!twin)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate the cross-check's twin",
 				 instance->module->name);
-	corral_result result = host_memory_init(&twin->memory, 0, error);
+	/* Only the interpreter runs on it, which tests the table itself. */
+	enum host_memory_kind kind = instance->dynamic_paging ? HOST_MEMORY_FLAT : HOST_MEMORY_PROTECTED;
+	corral_result result = host_memory_init(&twin->memory, 0, kind, error);
 	if (result != CORRAL_OK) {
 		free(twin);
 		return result;
@@ -82,6 +84,10 @@ static void compare_interrupts(struct report *report, const corral_interrupt *ji
 		       (unsigned long long)interp->host_call);
 	if (jit->kind == interp->kind && jit->kind == CORRAL_PAGE_FAULT && jit->address != interp->address)
 		differ(report, "fault page jit=0x%x interp=0x%x", jit->address, interp->address);
+	if (jit->kind == interp->kind && jit->kind == CORRAL_PAGE_FAULT &&
+	    jit->write_protected != interp->write_protected)
+		differ(report, "fault on a write-protected page jit=%d interp=%d", jit->write_protected,
+		       interp->write_protected);
 }
 
 static void compare_states(struct report *report, const struct pvm_state *jit, const struct pvm_state *interp)

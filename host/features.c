@@ -39,6 +39,7 @@
 
 #include "host/features.h"
 #include "host/internal.h"
+#include "host/pager.h"
 
 /* Newer than the 6.1 uapi headers we build against. */
 #ifndef MFD_EXEC
@@ -546,10 +547,6 @@ static const struct {
 	{HOST_UFFD_FEATURE_MOVE, "MOVE"},
 };
 
-/* What dynamic paging needs: faults on memfd (shmem) pages delivered as
- * SIGBUS, for missing pages and for writes to protected ones. */
-static const uint64_t uffd_needed = UFFD_FEATURE_SIGBUS | UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
-
 /* As the zygote will: a user-mode-only userfaultfd with the features
  * paging needs, and one memfd page registered for missing and
  * write-protect faults. Everything goes with the child. */
@@ -559,7 +556,9 @@ static void child_userfaultfd(struct child_outcome *outcome, const void *argumen
 	long fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
 	if (fd < 0)
 		child_failed(outcome, "userfaultfd(UFFD_USER_MODE_ONLY)");
-	struct uffdio_api api = {.api = UFFD_API, .features = uffd_needed};
+	/* What dynamic paging asks for (host/pager.c): faults on memfd
+	 * (shmem) pages delivered as SIGBUS, missing and write-protected. */
+	struct uffdio_api api = {.api = UFFD_API, .features = host_pager_features()};
 	if (ioctl((int)fd, UFFDIO_API, &api))
 		child_failed(outcome, "UFFDIO_API with SIGBUS, MISSING_SHMEM and WP_SHMEM");
 	long memory = syscall(SYS_memfd_create, "corral-check", MFD_CLOEXEC);
@@ -624,10 +623,11 @@ static void probe_userfaultfd(const struct host_feature_report *earlier, struct 
 	uint64_t features;
 	if (!uffd_offered(report, &features))
 		return;
-	if ((features & uffd_needed) != uffd_needed) {
+	uint64_t needed = host_pager_features();
+	if ((features & needed) != needed) {
 		say(report, false, "the kernel's userfaultfd lacks a feature paging needs:");
 		for (size_t i = 0; i < sizeof uffd_features / sizeof uffd_features[0]; i++)
-			if (uffd_needed & uffd_features[i].bit & ~features)
+			if (needed & uffd_features[i].bit & ~features)
 				append(report, " %s", uffd_features[i].name);
 		return;
 	}

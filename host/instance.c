@@ -10,9 +10,12 @@ void corral_instance_config_init(corral_instance_config *config)
 	*config = (corral_instance_config){.gas = 0};
 }
 
-static corral_result lay_out(struct host_memory *memory, const struct loader_layout *layout, corral_error *error)
+/* The regions' pages and data, and the heap's bounds. Under dynamic paging
+ * only the bounds: the pages are the embedder's to map. */
+static corral_result lay_out(struct host_memory *memory, const struct loader_layout *layout, bool map,
+			     corral_error *error)
 {
-	for (uint32_t i = 0; i < layout->region_count; i++) {
+	for (uint32_t i = 0; map && i < layout->region_count; i++) {
 		const struct loader_region *region = &layout->regions[i];
 		corral_result result =
 			host_memory_set_access(memory, region->address, region->length, region->access, error);
@@ -38,13 +41,26 @@ static corral_result lay_out_standard(corral_instance *instance, const corral_in
 				 module->name, config->arguments_length, LOADER_INPUT_SIZE);
 	if (loader_standard_layout(&module->container, config->arguments, config->arguments_length, &layout, &problem))
 		return host_fail(error, CORRAL_ERROR_MALFORMED, "%s: %s", module->name, problem.message);
-	corral_result result = lay_out(&instance->memory, &layout, error);
+	bool map = !instance->dynamic_paging;
+	corral_result result = lay_out(&instance->memory, &layout, map, error);
 	if (result == CORRAL_OK && instance->twin)
-		result = lay_out(&instance->twin->memory, &layout, error);
+		result = lay_out(&instance->twin->memory, &layout, map, error);
 	if (result != CORRAL_OK)
 		return result;
 	memcpy(instance->state.regs, layout.regs, sizeof layout.regs);
 	return CORRAL_OK;
+}
+
+/* In this process: page protections for compiled code, as ever; under
+ * dynamic paging, no mapping per page: the interpreter's memory is flat,
+ * compiled code's is paged with userfaultfd where this process may. */
+static enum host_memory_kind memory_kind(const corral_instance *instance)
+{
+	if (!instance->dynamic_paging)
+		return HOST_MEMORY_PROTECTED;
+	if (!instance->module->jit.ready)
+		return HOST_MEMORY_FLAT;
+	return host_memory_can_page() ? HOST_MEMORY_PAGED : HOST_MEMORY_PROTECTED;
 }
 
 corral_result corral_instance_new(corral_module *module, const corral_instance_config *config, corral_instance **out,
@@ -60,6 +76,7 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 	if (!instance)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "%s: cannot allocate an instance", module->name);
 	instance->module = module;
+	instance->dynamic_paging = config->dynamic_paging;
 	corral_result result;
 	if (module->sandboxed) {
 		result = host_sandbox_instance_init(instance, error);
@@ -67,8 +84,8 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 		/* The compiled code's context and jump table lie below guest
 		 * memory. */
 		size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
-		result = host_memory_init(&instance->memory, below, error);
-		instance->anchor = instance->memory.core.base;
+		result = host_memory_init(&instance->memory, below, memory_kind(instance), error);
+		instance->anchor = instance->memory.view;
 	}
 	if (result == CORRAL_OK && module->engine && module->engine->config.cross_check)
 		result = host_twin_new(instance, error);
@@ -122,8 +139,10 @@ corral_interrupt host_interp_run(const corral_module *module, struct pvm_state *
 	corral_interrupt interrupt = {.kind = kind_of_status[exit.status], .pc = exit.pc};
 	if (exit.status == PVM_STATUS_HOST_CALL)
 		interrupt.host_call = exit.argument;
-	if (exit.status == PVM_STATUS_PAGE_FAULT)
+	if (exit.status == PVM_STATUS_PAGE_FAULT) {
 		interrupt.address = (uint32_t)exit.argument;
+		interrupt.write_protected = exit.write_protected;
+	}
 	return interrupt;
 }
 
@@ -227,7 +246,38 @@ uint64_t corral_instance_sbrk(corral_instance *instance, uint64_t amount)
 
 corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address)
 {
-	return (corral_page_access)instance->memory.core.access[address >> PVM_PAGE_SHIFT];
+	return host_memory_page_access(&instance->memory, address);
+}
+
+corral_result corral_instance_map_bytes(corral_instance *instance, uint32_t address, const void *bytes, size_t length,
+					corral_page_access access, corral_error *error)
+{
+	corral_result result = host_memory_fill(&instance->memory, address, bytes, length, access, error);
+	if (result == CORRAL_OK && instance->twin)
+		result = host_memory_fill(&instance->twin->memory, address, bytes, length, access, error);
+	return result;
+}
+
+corral_result corral_instance_protect(corral_instance *instance, uint32_t address, uint64_t length, bool protect,
+				      corral_error *error)
+{
+	corral_result result = host_memory_protect(&instance->memory, address, length, protect, error);
+	if (result == CORRAL_OK && instance->twin)
+		result = host_memory_protect(&instance->twin->memory, address, length, protect, error);
+	return result;
+}
+
+bool corral_instance_page_protected(const corral_instance *instance, uint32_t address)
+{
+	const uint8_t *table = instance->memory.write_protected;
+	return table && table[address >> PVM_PAGE_SHIFT];
+}
+
+corral_paging corral_instance_paging(const corral_instance *instance)
+{
+	if (!instance->module->jit.ready)
+		return CORRAL_PAGING_TABLE;
+	return instance->memory.kind == HOST_MEMORY_PAGED ? CORRAL_PAGING_USERFAULTFD : CORRAL_PAGING_MPROTECT;
 }
 
 corral_result corral_instance_read(const corral_instance *instance, uint32_t address, void *buffer, size_t length,

@@ -14,6 +14,7 @@
 
 struct host_pool;
 struct host_sandbox_worker;
+struct host_pager;
 
 struct corral_engine {
 	corral_engine_config config;
@@ -71,24 +72,46 @@ struct corral_module {
 	bool step_lock_ready;
 };
 
+/* How the view of guest memory that code runs against is kept to the
+ * access table. */
+enum host_memory_kind {
+	/* Host page protections are the guest's access exactly, because
+	 * compiled code relies on hardware faults; the embedder's writes to
+	 * read-only pages open them for the copy. */
+	HOST_MEMORY_PROTECTED,
+	/* Read-write throughout: the table alone guards it (the interpreter's,
+	 * under dynamic paging, so that scattered pages cost no mapping each). */
+	HOST_MEMORY_FLAT,
+	/* A memfd whose view a userfaultfd watches (host/pager.h); core.base is
+	 * the host's unwatched alias of it. */
+	HOST_MEMORY_PAGED,
+};
+
 /* Guest memory: one PROT_NONE reservation holding, from low to high, the
  * compiled code's context and jump table (`below` bytes, read-write), the 4
- * GiB guest address space at core.base (the anchor), and a guard that an
- * access running past 4 GiB faults in. A page's host protection is the
- * guest's access exactly, because compiled code relies on hardware faults;
- * the embedder's writes to read-only pages open them for the copy. One
- * access byte per page for the core. */
+ * GiB guest address space at `view` (the anchor), and a guard that an
+ * access running past 4 GiB faults in. One access byte per page for the
+ * core. */
 struct host_memory {
 	struct pvm_memory core;
+	enum host_memory_kind kind;
+	uint8_t *view;        /* where code in this process sees guest address 0: core.base but when paged */
 	uint8_t *reservation; /* NULL when borrowed (a sandbox worker's) */
 	size_t reservation_size;
 	size_t below;
 	/* A sandbox worker's memfd, shared with its zygote: pages set to NONE
 	 * are punched out of the file, and the pages whose access changed
 	 * since the zygote last heard, [dirty_first, dirty_end), are sent to
-	 * it before the next run. */
+	 * it before the next run (under paging: only remembered for the wipe). */
 	bool shared;
 	uint32_t dirty_first, dirty_end;
+	/* HOST_MEMORY_PAGED: the worker's pager, or own_pager in this process
+	 * (whose userfaultfd, memfd and alias mapping are ours to free). */
+	const struct host_pager *pager;
+	struct host_pager *own_pager;
+	/* Pages the embedder write-protected (core.write_protected), made on
+	 * first use. */
+	uint8_t *write_protected;
 };
 
 /* Cross-check mode: the interpreter's copy of the machine. */
@@ -111,6 +134,7 @@ struct corral_instance {
 	uint8_t *anchor;
 	struct host_sandbox_worker *worker; /* CORRAL_SANDBOX_LINUX */
 	bool aborted;                       /* the sandbox run failed: it cannot run again */
+	bool dynamic_paging;                /* corral_instance_config.dynamic_paging */
 	/* What made the last run stop with a trap for corral's own reasons:
 	 * a difference the cross-check found, or an internal inconsistency of
 	 * the JIT backend. Empty when none. */
@@ -122,19 +146,44 @@ corral_result host_fail(corral_error *error, corral_result code, const char *for
 	__attribute__((format(printf, 3, 4)));
 
 /* `below`: bytes to map read-write under the guest space (0 for none). */
-corral_result host_memory_init(struct host_memory *memory, size_t below, corral_error *error);
+corral_result host_memory_init(struct host_memory *memory, size_t below, enum host_memory_kind kind,
+			       corral_error *error);
+/* Whether this process can page its own memory with userfaultfd (asked
+ * once): where it cannot, compiled code's dynamic paging is PROTECTED. */
+bool host_memory_can_page(void);
 /* Guest memory on a sandbox worker's mapping of its memfd (4 GiB at base,
- * PROT_NONE: no page mapped yet). */
-corral_result host_memory_init_shared(struct host_memory *memory, uint8_t *base, corral_error *error);
+ * no page mapped yet), paged by the worker's `pager` or (NULL) told to the
+ * zygote as page protections. */
+corral_result host_memory_init_shared(struct host_memory *memory, uint8_t *base, const struct host_pager *pager,
+				      corral_error *error);
 void host_memory_free(struct host_memory *memory);
 corral_result host_memory_set_access(struct host_memory *memory, uint32_t address, uint64_t length,
 				     corral_page_access access, corral_error *error);
 corral_result host_memory_copy(struct host_memory *memory, uint32_t address, void *buffer, size_t length, bool write,
 			       corral_error *error);
+/* corral_instance_map_bytes and corral_instance_protect on one memory. */
+corral_result host_memory_fill(struct host_memory *memory, uint32_t address, const void *bytes, size_t length,
+			       corral_page_access access, corral_error *error);
+corral_result host_memory_protect(struct host_memory *memory, uint32_t address, uint64_t length, bool protect,
+				  corral_error *error);
+/* The embedder's view of a page's access: WRITE for a protected page. */
+corral_page_access host_memory_page_access(const struct host_memory *memory, uint32_t address);
 
 /* host/jit_code.c: compiling a module into executable memory. */
 corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error);
 void host_jit_release(struct host_jit *jit);
+/* What a module's code is compiled with (memory model, gas metering). */
+struct pvm_jit_options host_jit_options(const corral_module *module, bool step);
+/* A code id no other host_jit of the process has. */
+uint64_t host_jit_next_id(void);
+/* With CORRAL_JIT_DUMP_DIR set, writes the code there for scripts/jit_scan.sh. */
+corral_result host_jit_dump(const corral_module *module, const struct pvm_jit_code *code, corral_error *error);
+
+/* host/module.c: corral_module_new, or (compile false, for code that was
+ * compiled elsewhere: host/pvf_module.c) everything it does but compile. */
+corral_result host_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
+			      const corral_module_config *config, bool compile, corral_module **out,
+			      corral_error *error);
 /* The step-mode code, compiled on first use; NULL if it cannot be. */
 const struct host_jit *host_jit_step_code(corral_module *module);
 /* Whether the CPU runs what the compiler emits; else fills `error`. */
@@ -163,7 +212,8 @@ corral_interrupt host_jit_run(corral_instance *instance, bool step);
 /* host/sandbox.c: compiled code in a sandbox worker. */
 corral_result host_sandbox_engine_init(corral_engine *engine, corral_error *error);
 void host_sandbox_engine_free(corral_engine *engine);
-/* Takes a worker for the instance and lays guest memory on it. */
+/* Takes a worker for the instance and lays guest memory on it (paged
+ * with the worker's userfaultfd under dynamic paging, where it has one). */
 corral_result host_sandbox_instance_init(corral_instance *instance, corral_error *error);
 /* Wipes the worker and gives it back (or kills it if it misbehaved). */
 void host_sandbox_instance_release(corral_instance *instance);
@@ -175,6 +225,7 @@ bool host_sandbox_enter(corral_instance *instance, const struct host_jit *jit, u
 			struct host_jit_running *running);
 
 /* host/cross_check.c: the JIT and the interpreter in lock step. */
+/* The twin's memory is flat under dynamic paging. */
 corral_result host_twin_new(corral_instance *instance, corral_error *error);
 void host_twin_free(struct host_twin *twin);
 corral_interrupt host_cross_check_run(corral_instance *instance);

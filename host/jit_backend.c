@@ -110,13 +110,16 @@ static corral_interrupt memory_stop(corral_instance *instance, uint32_t pc)
 				pc, text);
 		return stop_at(CORRAL_TRAP, pc);
 	}
-	switch (pvm_memory_check(&instance->memory.core, address, width, write ? PVM_ACCESS_WRITE : PVM_ACCESS_READ,
-				 &page)) {
+	enum pvm_access_result result = pvm_memory_check(&instance->memory.core, address, width,
+							 write ? PVM_ACCESS_WRITE : PVM_ACCESS_READ, &page);
+	switch (result) {
 	case PVM_ACCESS_PANIC:
 		return stop_at(CORRAL_TRAP, pc);
-	case PVM_ACCESS_FAULT: {
+	case PVM_ACCESS_FAULT:
+	case PVM_ACCESS_PROTECTED: {
 		corral_interrupt interrupt = stop_at(CORRAL_PAGE_FAULT, pc);
 		interrupt.address = page;
+		interrupt.write_protected = result == PVM_ACCESS_PROTECTED;
 		return interrupt;
 	}
 	case PVM_ACCESS_OK:

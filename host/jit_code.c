@@ -45,7 +45,7 @@ static size_t round_to_pages(size_t bytes)
 	return (bytes + PVM_PAGE_SIZE - 1) & ~(size_t)(PVM_PAGE_SIZE - 1);
 }
 
-static corral_result dump(const corral_module *module, const struct pvm_jit_code *code, corral_error *error)
+corral_result host_jit_dump(const corral_module *module, const struct pvm_jit_code *code, corral_error *error)
 {
 	static unsigned counter;
 	const char *dir = getenv("CORRAL_JIT_DUMP_DIR");
@@ -81,7 +81,16 @@ static const enum pvm_jit_gas gas_of_metering[] = {
 	[CORRAL_METERING_OFF] = PVM_JIT_GAS_NONE,
 };
 
-static uint64_t next_code_id(void)
+struct pvm_jit_options host_jit_options(const corral_module *module, bool step)
+{
+	return (struct pvm_jit_options){
+		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
+		.gas = gas_of_metering[module->metering],
+		.step = step,
+	};
+}
+
+uint64_t host_jit_next_id(void)
 {
 	static uint64_t counter;
 	return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
@@ -163,12 +172,8 @@ static corral_result finish_memfd(corral_module *module, const char *variant, si
 corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error)
 {
 	const char *variant = step ? "step-mode code" : "code";
-	struct pvm_jit_options options = {
-		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
-		.gas = gas_of_metering[module->metering],
-		.step = step,
-	};
-	*jit = (struct host_jit){.memfd = -1, .id = next_code_id()};
+	struct pvm_jit_options options = host_jit_options(module, step);
+	*jit = (struct host_jit){.memfd = -1, .id = host_jit_next_id()};
 	if (module->sandboxed && module->program.blob.jump_count > ZYGOTE_JUMP_TABLE_MAX)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "%s: %u jump-table entries are over the sandbox's limit of %u", module->name,
@@ -197,7 +202,7 @@ corral_result host_jit_compile(corral_module *module, bool step, struct host_jit
 	result = module->sandboxed ? finish_memfd(module, variant, capacity, jit, error)
 				   : finish_private(module, variant, capacity, jit, error);
 	if (result == CORRAL_OK)
-		result = dump(module, &jit->code, error);
+		result = host_jit_dump(module, &jit->code, error);
 	if (result != CORRAL_OK)
 		host_jit_release(jit);
 	return result;

@@ -144,6 +144,13 @@ static corral_result check_metering(const corral_engine *engine, const corral_mo
 corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
 				const corral_module_config *config, corral_module **out, corral_error *error)
 {
+	return host_module_new(engine, bytes, length, name, config, true, out, error);
+}
+
+corral_result host_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
+			      const corral_module_config *config, bool compile, corral_module **out,
+			      corral_error *error)
+{
 	corral_module_config defaults;
 	struct pvm_error problem;
 	struct pvm_block_cost *sorted = NULL;
@@ -227,7 +234,7 @@ corral_result corral_module_new(corral_engine *engine, const uint8_t *bytes, siz
 		}
 		module->interp_ready = true;
 	}
-	if (jit) {
+	if (jit && compile) {
 		result = host_jit_compile(module, false, &module->jit, error);
 		if (result != CORRAL_OK) {
 			corral_module_free(module);

@@ -32,6 +32,12 @@ static corral_result start(const struct host_pool *pool, struct host_sandbox_wor
 		return result;
 	}
 	host_ring_init(&worker->ring, &worker->process);
+	worker->pager = (struct host_pager){
+		.uffd = worker->process.uffd,
+		.memfd = worker->process.guest_fd,
+		.view = 0, /* the zygote's guest address a is at a */
+		.alias = worker->process.guest,
+	};
 	*out = worker;
 	return CORRAL_OK;
 }
@@ -96,8 +102,56 @@ corral_result host_pool_take(struct host_pool *pool, struct host_sandbox_worker 
 	return *worker ? CORRAL_OK : start(pool, worker, error);
 }
 
+/* Sets the protection of the zygote's guest pages [address, address +
+ * length), and waits. */
+static corral_result protect_range(struct host_sandbox_worker *worker, uint64_t address, uint64_t length,
+				   enum zygote_access access, corral_error *error)
+{
+	struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
+	protect->args[0] = address;
+	protect->args[1] = length;
+	protect->args[2] = access;
+	struct zygote_cqe done[ZYGOTE_RING_ENTRIES];
+	size_t count;
+	corral_result result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
+	if (result == CORRAL_OK && done[0].result)
+		result = host_fail(error, CORRAL_ERROR_SYSTEM, "a sandbox worker could not protect its memory: %s",
+				   strerror(-done[0].result));
+	return result;
+}
+
+/* Paged, the zygote's view is one read-write mapping that the userfaultfd
+ * guards (no page is in the memfd, so every page is missing), and ours is
+ * read-write too; protected, every page is PROT_NONE in the zygote until
+ * the host says otherwise. */
+corral_result host_pool_set_paging(struct host_sandbox_worker *worker, bool paged, corral_error *error)
+{
+	if (worker->paged == paged)
+		return CORRAL_OK;
+	corral_result result;
+	if (paged) {
+		uint8_t *alias = worker->process.guest + ZYGOTE_GUEST_LOW;
+		if (mprotect(alias, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW, PROT_READ | PROT_WRITE))
+			return host_fail(error, CORRAL_ERROR_SYSTEM,
+					 "cannot open a sandbox worker's memory to page it: %s", strerror(errno));
+		result = protect_range(worker, ZYGOTE_GUEST_LOW, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW,
+				       ZYGOTE_ACCESS_WRITE, error);
+		if (result == CORRAL_OK)
+			result = host_pager_register(&worker->pager, error);
+	} else {
+		result = host_pager_unregister(&worker->pager, error);
+		if (result == CORRAL_OK)
+			result = protect_range(worker, ZYGOTE_GUEST_LOW, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW,
+					       ZYGOTE_ACCESS_NONE, error);
+	}
+	if (result == CORRAL_OK)
+		worker->paged = paged;
+	return result;
+}
+
 /* No guest page, no access, no jump-table entry and no register of the
- * last instance survives: the next one starts as a fresh worker would. */
+ * last instance survives: the next one starts as a fresh worker would
+ * (paged or not as the last left it: the pages are gone either way). */
 static corral_result wipe(struct host_sandbox_worker *worker, corral_error *error)
 {
 	struct host_worker *process = &worker->process;
@@ -110,21 +164,12 @@ static corral_result wipe(struct host_sandbox_worker *worker, corral_error *erro
 	uint64_t address = (uint64_t)worker->touched_first << PVM_PAGE_SHIFT;
 	uint64_t length = (uint64_t)(worker->touched_end - worker->touched_first) << PVM_PAGE_SHIFT;
 	if (fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address, (off_t)length) ||
-	    mprotect(process->guest + address, length, PROT_NONE))
+	    (!worker->paged && mprotect(process->guest + address, length, PROT_NONE)))
 		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot wipe a sandbox worker's memory: %s",
 				 strerror(errno));
-	struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
-	protect->args[0] = address;
-	protect->args[1] = length;
-	protect->args[2] = ZYGOTE_ACCESS_NONE;
-	struct zygote_cqe done[ZYGOTE_RING_ENTRIES];
-	size_t count;
-	corral_result result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
-	if (result == CORRAL_OK && done[0].result)
-		result = host_fail(error, CORRAL_ERROR_SYSTEM, "a sandbox worker could not wipe its memory: %s",
-				   strerror(-done[0].result));
 	worker->touched_first = worker->touched_end = 0;
-	return result;
+	/* Paged, a page out of the memfd is missing for the zygote already. */
+	return worker->paged ? CORRAL_OK : protect_range(worker, address, length, ZYGOTE_ACCESS_NONE, error);
 }
 
 /* A worker's RLIMIT_CPU backstop counts all the CPU time it ever used:

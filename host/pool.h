@@ -8,6 +8,7 @@
 #ifndef HOST_POOL_H
 #define HOST_POOL_H
 
+#include "host/pager.h"
 #include "host/ring_client.h"
 #include "host/worker.h"
 
@@ -21,6 +22,12 @@ struct host_sandbox_worker {
 	uint32_t touched_first, touched_end;
 	uint32_t table_entries;
 	bool broken; /* it misbehaved: never reused */
+	/* Dynamic paging with the zygote's userfaultfd (process.uffd >= 0):
+	 * the pager over its guest memfd, and whether guest memory is paged
+	 * now (read-write in the zygote and registered) rather than protected
+	 * page by page. */
+	struct host_pager pager;
+	bool paged;
 };
 
 struct host_pool;
@@ -34,6 +41,10 @@ corral_result host_pool_take(struct host_pool *pool, struct host_sandbox_worker 
 
 /* Back to the pool, wiped; or killed, if broken or the wipe fails. */
 void host_pool_give(struct host_pool *pool, struct host_sandbox_worker *worker);
+
+/* Puts the worker's guest memory (no page mapped) under its userfaultfd, or
+ * back under page protections, for the instance about to take it. */
+corral_result host_pool_set_paging(struct host_sandbox_worker *worker, bool paged, corral_error *error);
 
 /* Stops the worker and frees it (it is not the pool's any more). */
 void host_pool_discard(struct host_sandbox_worker *worker);

@@ -1,7 +1,7 @@
 /* The host's end of a worker's rings, and the event loop it sleeps in.
  *
  * A host call into the sandbox and back should cost no system call: the
- * host spins on the zygote's completion counter for SPIN_NS first, which
+ * host spins on the zygote's completion tail for SPIN_NS first, which
  * covers any short run. Past that it sleeps in an io_uring of its own
  * thread on three events at once: the counter's futex (IORING_OP_FUTEX_WAIT,
  * Linux 6.7), the worker's pidfd (it died) and a timeout (the limits are
@@ -30,12 +30,15 @@
 #define FUTEX2_SIZE_U32 0x02
 #endif
 
-/* Spinning this long catches most runs of a guest that makes host calls
- * in a loop without the sleep and wake-up (tens of microseconds on a
- * virtual machine, more than a whole round trip); a run that takes
- * longer costs at most this much of an otherwise idle core. */
-#define SPIN_NS  1000000ull
-#define SLEEP_NS 10000000ull /* how often a sleeping host looks at the limits */
+/* How long the host spins for a run's completion before it sleeps: long
+ * enough to catch the runs of a guest that makes host calls in a loop
+ * without a sleep and wake-up (tens of microseconds on a virtual machine,
+ * more than a whole round trip), short enough that a longer run wastes
+ * little of a core that other jobs may want. Waiting for a worker to start
+ * spins far less: start-up takes a millisecond anyway. */
+#define SPIN_NS       250000ull
+#define START_SPIN_NS 20000ull
+#define SLEEP_NS      10000000ull /* how often a sleeping host looks at the limits */
 
 enum event { EVENT_FUTEX = 1, EVENT_DEATH, EVENT_TIMEOUT, EVENT_CANCEL };
 
@@ -169,14 +172,14 @@ static bool moved(uint32_t *word, uint32_t seen)
 	return __atomic_load_n(word, __ATOMIC_ACQUIRE) != seen;
 }
 
-/* Whether *word moves from `seen` within SPIN_NS of spinning. */
-static bool spin_until_moved(uint32_t *word, uint32_t seen)
+/* Whether *word moves from `seen` within `budget` ns of spinning. */
+static bool spin_until_moved(uint32_t *word, uint32_t seen, uint64_t budget)
 {
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	for (unsigned spins = 0;; spins++) {
 		if (moved(word, seen))
 			return true;
-		if (spins % 64 == 63 && now_ns(CLOCK_MONOTONIC) - start > SPIN_NS)
+		if (spins % 64 == 63 && now_ns(CLOCK_MONOTONIC) - start > budget)
 			return false;
 		__builtin_ia32_pause();
 	}
@@ -224,7 +227,7 @@ static corral_result sleep_until_moved(struct host_worker *worker, uint32_t *wor
 corral_result host_ring_wait_word(struct host_worker *worker, uint32_t *word, uint32_t seen, uint32_t *waiting_flag,
 				  const struct host_ring_limits *limits, corral_error *error)
 {
-	if (spin_until_moved(word, seen))
+	if (spin_until_moved(word, seen, START_SPIN_NS))
 		return CORRAL_OK;
 	return sleep_until_moved(worker, word, seen, waiting_flag, limits, error);
 }
@@ -282,7 +285,7 @@ corral_result host_ring_complete(struct host_ring *ring, const struct host_ring_
 			/* Spinning on the tail itself saves reading the
 			 * counter's cache line after it moves; the counter is
 			 * what a sleeper needs. */
-			if (spin_until_moved(&control->completion.tail, ring->cq_head))
+			if (spin_until_moved(&control->completion.tail, ring->cq_head, SPIN_NS))
 				continue;
 			corral_result waited = sleep_until_moved(ring->worker, &control->completed, seen,
 								 &control->host_waiting, limits, error);

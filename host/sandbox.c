@@ -67,7 +67,14 @@ corral_result host_sandbox_instance_init(corral_instance *instance, corral_error
 	corral_result result = host_pool_take(module->engine->pool, &worker, error);
 	if (result != CORRAL_OK)
 		return result;
-	result = host_memory_init_shared(&instance->memory, worker->process.guest, error);
+	/* Dynamic paging through the zygote's userfaultfd where it has one
+	 * (else with page protections, as without). */
+	bool paged = instance->dynamic_paging && worker->process.uffd >= 0;
+	result = host_pool_set_paging(worker, paged, error);
+	worker->broken |= result != CORRAL_OK;
+	if (result == CORRAL_OK)
+		result = host_memory_init_shared(&instance->memory, worker->process.guest,
+						 paged ? &worker->pager : NULL, error);
 	if (result != CORRAL_OK) {
 		host_pool_give(module->engine->pool, worker);
 		return result;
@@ -77,19 +84,24 @@ corral_result host_sandbox_instance_init(corral_instance *instance, corral_error
 	return CORRAL_OK;
 }
 
+/* The pages whose access changed are ones the wipe must clear. */
+static void remember_touched(struct host_sandbox_worker *worker, const struct host_memory *memory)
+{
+	if (memory->dirty_first == memory->dirty_end)
+		return;
+	if (worker->touched_first == worker->touched_end || memory->dirty_first < worker->touched_first)
+		worker->touched_first = memory->dirty_first;
+	if (memory->dirty_end > worker->touched_end)
+		worker->touched_end = memory->dirty_end;
+}
+
 void host_sandbox_instance_release(corral_instance *instance)
 {
 	struct host_sandbox_worker *worker = instance->worker;
 	worker->broken |= instance->aborted;
 	/* The wipe covers every page whose access the zygote may still
 	 * have, including changes it never heard of. */
-	struct host_memory *memory = &instance->memory;
-	if (memory->dirty_first != memory->dirty_end) {
-		if (worker->touched_first == worker->touched_end || memory->dirty_first < worker->touched_first)
-			worker->touched_first = memory->dirty_first;
-		if (memory->dirty_end > worker->touched_end)
-			worker->touched_end = memory->dirty_end;
-	}
+	remember_touched(worker, &instance->memory);
 	host_pool_give(instance->module->engine->pool, worker);
 	instance->worker = NULL;
 }
@@ -127,7 +139,8 @@ static corral_result make_room(struct host_sandbox_worker *worker, corral_error 
 }
 
 /* Tells the zygote every access change since the last run: one request
- * per run of pages with equal access. */
+ * per run of pages with equal access. Paged, the host has changed the
+ * zygote's view itself: the pages are only remembered for the wipe. */
 static corral_result post_protections(corral_instance *instance, corral_error *error)
 {
 	struct host_memory *memory = &instance->memory;
@@ -136,11 +149,8 @@ static corral_result post_protections(corral_instance *instance, corral_error *e
 	uint32_t page = memory->dirty_first, end = memory->dirty_end;
 	if (page == end)
 		return CORRAL_OK;
-	if (worker->touched_first == worker->touched_end || page < worker->touched_first)
-		worker->touched_first = page;
-	if (end > worker->touched_end)
-		worker->touched_end = end;
-	while (page < end) {
+	remember_touched(worker, memory);
+	while (memory->kind != HOST_MEMORY_PAGED && page < end) {
 		uint32_t run = page + 1;
 		while (run < end && access[run] == access[page])
 			run++;

@@ -35,8 +35,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "host/audit.h"
 #include "host/cgroup.h"
 #include "host/internal.h"
+#include "host/pager.h"
 #include "host/ring_client.h"
 #include "host/worker.h"
 
@@ -65,6 +67,7 @@ static const char *const step_names[ZYGOTE_STEP_COUNT] = {
 	[ZYGOTE_STEP_ARGUMENTS] = "checking its arguments and fds",
 	[ZYGOTE_STEP_MAP_SHARED] = "mapping the shared region",
 	[ZYGOTE_STEP_MAP_GUEST] = "mapping guest memory",
+	[ZYGOTE_STEP_USERFAULTFD] = "sending its userfaultfd",
 	[ZYGOTE_STEP_SETSID] = "setsid",
 	[ZYGOTE_STEP_CLOSE_FDS] = "closing fds",
 	[ZYGOTE_STEP_PIVOT_ROOT] = "pivot_root into an empty filesystem",
@@ -414,6 +417,9 @@ void host_worker_kill(struct host_worker *worker)
 		close(worker->channel);
 	if (worker->guest_fd >= 0)
 		close(worker->guest_fd);
+	if (worker->uffd >= 0)
+		close(worker->uffd);
+	worker->uffd = -1;
 	worker->shared = worker->guest = NULL;
 	worker->control = NULL;
 	worker->guest_reservation = 0;
@@ -531,7 +537,7 @@ static corral_result describe_start_failure(struct host_worker *worker, corral_r
 corral_result host_worker_spawn(struct host_worker *worker, const struct host_worker_options *options,
 				corral_error *error)
 {
-	*worker = (struct host_worker){.pidfd = -1, .channel = -1, .guest_fd = -1};
+	*worker = (struct host_worker){.pidfd = -1, .channel = -1, .guest_fd = -1, .uffd = -1};
 	host_ring_prepare_thread(); /* this thread will wait on the worker */
 	const struct host_zygote_image *image = options && options->image ? options->image : &host_zygote_release;
 	uint32_t cpu_seconds = options && options->cpu_seconds ? options->cpu_seconds : HOST_WORKER_CPU_SECONDS;
@@ -600,6 +606,9 @@ corral_result host_worker_spawn(struct host_worker *worker, const struct host_wo
 	/* cgroup limits: into its groups while it waits for the go byte. */
 	if (result == CORRAL_OK)
 		result = host_cgroup_enter(worker->cgroup, worker->pid, error);
+	/* eBPF audits that watch this process's workers: from its first call. */
+	if (result == CORRAL_OK)
+		result = host_audit_watch_worker(worker->pid, error);
 	unsigned char go = drop_groups;
 	if (result == CORRAL_OK && send(worker->channel, &go, 1, MSG_NOSIGNAL) != 1)
 		result = host_fail(error, CORRAL_ERROR_SYSTEM, "cannot start a sandbox worker: %s", strerror(errno));
@@ -607,9 +616,12 @@ corral_result host_worker_spawn(struct host_worker *worker, const struct host_wo
 		static const struct host_ring_limits start_limits = {.wall_ns = START_TIMEOUT_NS};
 		corral_result waited = host_ring_wait_word(worker, &control->completed, 0, &control->host_waiting,
 							   &start_limits, error);
-		if (__atomic_load_n(&control->status, __ATOMIC_ACQUIRE) == ZYGOTE_STATUS_READY)
+		if (__atomic_load_n(&control->status, __ATOMIC_ACQUIRE) == ZYGOTE_STATUS_READY) {
 			worker->layers = __atomic_load_n(&control->layers, __ATOMIC_RELAXED) & ZYGOTE_LAYER_LANDLOCK;
-		else
+			result = host_pager_receive(worker->channel,
+						    __atomic_load_n(&control->userfaultfd_errno, __ATOMIC_RELAXED),
+						    &worker->uffd, &worker->uffd_errno, error);
+		} else
 			result = describe_start_failure(worker, waited, error);
 	}
 done:

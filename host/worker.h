@@ -18,6 +18,10 @@ struct host_worker {
 	int pidfd;   /* readable when the zygote has exited */
 	int channel; /* our end of the SOCK_SEQPACKET socket: code memfds go down it */
 	int guest_fd;
+	/* The zygote's userfaultfd over its own memory (host/pager.h), checked
+	 * and handshaken at start-up; -1 if it has none, uffd_errno saying why. */
+	int uffd;
+	int uffd_errno;
 	uint8_t *shared;                /* our mapping of the shared region (ZYGOTE_SHARED_SIZE) */
 	struct zygote_control *control; /* shared + ZYGOTE_ANCHOR_OFFSET */
 	/* Our mapping of the guest memfd: guest address a is guest[a], read

@@ -126,6 +126,15 @@ typedef struct corral_instance_config {
 	const uint8_t *arguments;
 	size_t arguments_length;
 	int64_t gas; /* initial gas */
+	/* Dynamic paging: the instance starts with no page mapped (a standard
+	 * program too: its registers are set as GP A.7 says, its memory is the
+	 * embedder's to map), and the first touch of each page stops the guest
+	 * with CORRAL_PAGE_FAULT; the embedder maps or fills the page and runs
+	 * again, which resumes at the same instruction. Where the kernel allows,
+	 * compiled code's pages are then served through userfaultfd
+	 * (corral_instance_paging says how), so that any number of scattered
+	 * pages can be mapped; the results are the same on every backend. */
+	bool dynamic_paging;
 } corral_instance_config;
 
 void corral_engine_config_init(corral_engine_config *config);
@@ -233,6 +242,10 @@ typedef struct corral_interrupt {
 	uint32_t pc;        /* the instruction that stopped (for a step: the next one) */
 	uint64_t host_call; /* CORRAL_HOST_CALL */
 	uint32_t address;   /* CORRAL_PAGE_FAULT: page-aligned */
+	/* CORRAL_PAGE_FAULT: the page is mapped read-write but write-protected
+	 * (corral_instance_protect), and the guest tried to store to it; false:
+	 * the page is not mapped. */
+	bool write_protected;
 } corral_interrupt;
 
 const char *corral_interrupt_name(corral_interrupt_kind kind);
@@ -278,11 +291,46 @@ typedef enum corral_page_access {
 } corral_page_access;
 
 /* Sets the access of every page in [address, address + length), which must
- * be page-aligned and at or above 64 KiB. Pages set to NONE lose their
- * contents: mapped again, they read as zero. */
+ * be page-aligned and at or above 64 KiB. Pages that were not mapped are
+ * mapped zeroed (UFFDIO_ZEROPAGE under userfaultfd paging); pages that were
+ * keep their contents and lose any write protection. Pages set to NONE are
+ * freed and lose their contents (punched out of their memfd under
+ * userfaultfd paging and in the sandbox): mapped again, they read as zero. */
 corral_result corral_instance_map(corral_instance *instance, uint32_t address, uint64_t length,
 				  corral_page_access access, corral_error *error);
 corral_page_access corral_instance_page_access(const corral_instance *instance, uint32_t address);
+
+/* Maps whole pages and fills them in one step: the pages from `address`
+ * (page-aligned, at or above 64 KiB) that `length` bytes cover get `access`
+ * (READ or WRITE, unprotected) and hold `bytes`, zeros after, whatever
+ * they held before. Under userfaultfd paging a page that was not mapped is
+ * filled by UFFDIO_COPY, so the guest never sees it half written. */
+corral_result corral_instance_map_bytes(corral_instance *instance, uint32_t address, const void *bytes, size_t length,
+					corral_page_access access, corral_error *error);
+
+/* Write protection, for embedders that track or copy guest pages: every
+ * page of [address, address + length) (page-aligned) must be mapped
+ * read-write. A protected page still reads, and the embedder may still
+ * write it, but a guest store to it stops the run with CORRAL_PAGE_FAULT,
+ * write_protected set and nothing changed; unprotecting it (or mapping it
+ * again) and running again resumes the store. A store to a read-only page
+ * still panics. corral_instance_page_access says WRITE for a protected page. */
+corral_result corral_instance_protect(corral_instance *instance, uint32_t address, uint64_t length, bool protect,
+				      corral_error *error);
+bool corral_instance_page_protected(const corral_instance *instance, uint32_t address);
+
+/* How the instance's guest memory is kept to its page table. */
+typedef enum corral_paging {
+	CORRAL_PAGING_TABLE = 0,   /* the interpreter tests every access against the table itself */
+	CORRAL_PAGING_MPROTECT,    /* page protections mirror the table; compiled code's faults arrive as
+				      signals (one mapping per run of equal pages, so vm.max_map_count bounds
+				      how scattered the mapped pages may be) */
+	CORRAL_PAGING_USERFAULTFD, /* dynamic paging of compiled code: one read-write memfd mapping watched
+				      by a userfaultfd (missing pages and write protection, delivered as
+				      SIGBUS); made in the sandbox worker, or in this process */
+} corral_paging;
+
+corral_paging corral_instance_paging(const corral_instance *instance);
 
 /* Grows the heap as the GP 0.7 sbrk instruction does, for hosts that give
  * GP 0.8 code (which has no sbrk) the same heap through a host call:
@@ -297,6 +345,319 @@ corral_result corral_instance_read(const corral_instance *instance, uint32_t add
 				   corral_error *error);
 corral_result corral_instance_write(corral_instance *instance, uint32_t address, const void *buffer, size_t length,
 				    corral_error *error);
+
+/* ---- auditing sandboxes with eBPF --------------------------------------- */
+
+/* An audit watches sandboxes (CORRAL_SANDBOX_LINUX workers) from the
+ * kernel: every system call their processes make, with its arguments and
+ * result, each call the seccomp filter refused, each signal sent to them,
+ * and how they ended. Programs on the syscall, signal and process
+ * tracepoints, filtered in the kernel to the watched sandboxes (their pid
+ * namespaces), write into a BPF ring buffer; corral_audit_poll hands the
+ * events to a callback. Needs root (CAP_BPF and CAP_PERFMON) and a kernel
+ * with BTF; corral_audit_new says which is missing. */
+
+typedef struct corral_audit corral_audit;
+
+typedef enum corral_audit_kind {
+	CORRAL_AUDIT_SYSCALL = 0, /* a system call returned, was refused, or never came back */
+	CORRAL_AUDIT_SIGNAL,      /* a signal was sent to a task of the sandbox */
+	CORRAL_AUDIT_EXIT,        /* a process of the sandbox ended */
+} corral_audit_kind;
+
+/* The system call table a number belongs to. */
+typedef enum corral_audit_abi {
+	CORRAL_AUDIT_X86_64 = 0,
+	CORRAL_AUDIT_I386, /* int 0x80 */
+	CORRAL_AUDIT_X32,  /* the x32 bit was set (the number is without it) */
+} corral_audit_abi;
+
+typedef struct corral_audit_event {
+	corral_audit_kind kind;
+	uint64_t time_ns; /* CLOCK_MONOTONIC: when the call was made, the signal sent, the process ended */
+	uint32_t sandbox; /* which sandbox: the host pid of its first process (a worker's zygote) */
+	int32_t pid;      /* the process and thread, as the host sees them */
+	int32_t tid;
+	/* CORRAL_AUDIT_SYSCALL */
+	corral_audit_abi abi;
+	int32_t number;
+	const char *name; /* "openat"; "syscall_N" for a number newer than this build's table */
+	uint64_t args[6];
+	int64_t result; /* the return value (a negated errno on error), when `returned` */
+	bool returned;  /* false: it never came back (exit, exit_group, the task died in it, refused) */
+	bool denied;    /* the seccomp filter refused it (and sent SIGSYS, which usually kills) */
+	bool unmatched; /* it was in progress when watching began: seen only as it returned */
+	/* CORRAL_AUDIT_SIGNAL: the signal, its si_code, who sent it (host pid;
+	 * the target's own for a signal of the kernel's, such as SIGSYS), and
+	 * whether it was delivered (else ignored, or already pending). A
+	 * refused call has signal SIGSYS too. CORRAL_AUDIT_EXIT: the signal
+	 * that killed the process, or 0. */
+	int signal;
+	int signal_code;
+	int32_t sender;
+	bool delivered;
+	/* CORRAL_AUDIT_EXIT: the wait status (WIFSIGNALED, WEXITSTATUS...). */
+	int exit_status;
+} corral_audit_event;
+
+/* Called from corral_audit_poll; the event (and its name) live until it
+ * returns. */
+typedef void (*corral_audit_callback)(const corral_audit_event *event, void *context);
+
+typedef struct corral_audit_config {
+	corral_audit_callback callback;
+	void *context;
+	/* Every sandbox worker this process starts while the audit exists is
+	 * watched from before it runs (default true). */
+	bool watch_own_sandboxes;
+	/* The ring buffer, in bytes: a power of two, at least a page (0: 8
+	 * MiB, some 75,000 events between two polls). */
+	uint32_t buffer_size;
+} corral_audit_config;
+
+void corral_audit_config_init(corral_audit_config *config);
+
+/* Loads the programs and attaches them. Fails with one line that says why:
+ * not root, no BTF, the kernel refused to load or attach them. */
+corral_result corral_audit_new(const corral_audit_config *config, corral_audit **audit, corral_error *error);
+/* Detaches, unloads, closes everything; events not polled are lost. */
+void corral_audit_free(corral_audit *audit);
+
+/* Watches, from now on, the sandbox process `pid` is in (its pid
+ * namespace, which must not be ours); the sandbox's id is `pid`. */
+corral_result corral_audit_watch_pid(corral_audit *audit, int32_t pid, corral_error *error);
+/* Watches every sandbox that process `pid`, or any process it starts from
+ * now on, creates: each child cloned into a new pid namespace, from before
+ * it runs (its id is the child's pid). */
+corral_result corral_audit_watch_children(corral_audit *audit, int32_t pid, corral_error *error);
+
+/* Waits up to timeout_ms (negative: until an event comes) for events and
+ * passes each to the callback, in the order they happened for each task;
+ * *count (may be NULL) is how many. Not from the callback. */
+corral_result corral_audit_poll(corral_audit *audit, int timeout_ms, size_t *count, corral_error *error);
+
+/* Events lost so far because the ring buffer was full (poll more often, or
+ * give a bigger buffer_size). */
+uint64_t corral_audit_dropped(const corral_audit *audit);
+
+/* A system call's name ("openat"), or "syscall_N" written into buffer. */
+const char *corral_audit_syscall_name(corral_audit_abi abi, int32_t number, char *buffer, size_t size);
+
+/* ---- the validation pipeline (node embedding) -------------------------- */
+
+/* A pipeline validates untrusted programs the way a blockchain node must:
+ * it never hangs, a local fault never turns into a wrong verdict, and a
+ * program never touches the machine. Modelled on Polkadot's PVF host.
+ *
+ * A prepare queue validates and compiles each program once, in a job
+ * process of its own (a sandbox like the zygote's, with the same seccomp
+ * filter); identical requests wait for the same job, and the result, an
+ * artifact, is cached on disk by the program's hash, the module
+ * configuration and corral's build id, and checked whenever it is read.
+ * An execute queue runs each validation in a fresh sandbox worker of its
+ * own (never reused), with the request's input on the guest's stdin: the
+ * guest must write a validation result ("PVFR", a 4-byte little-endian
+ * length, the head data) on stdout and exit 0. Jobs are limited in CPU
+ * time (with a wall-clock backstop) and, where cgroups can be made, in
+ * memory. Every failure is classified: the program's fault (invalid),
+ * possibly transient (retried as the mode allows), or this machine's (no
+ * verdict). See the README's "The validation pipeline". */
+
+typedef struct corral_pvf corral_pvf;
+
+typedef enum corral_pvf_mode {
+	CORRAL_PVF_PRECHECK = 0, /* prepare only, under the strict timeout: may the program be used at all? */
+	CORRAL_PVF_BACKING,      /* prepare (lenient timeout) and execute; nothing is retried */
+	CORRAL_PVF_APPROVAL,     /* the same, but an execution that may have failed for a transient reason
+				    is retried once, 1 s later */
+} corral_pvf_mode;
+
+typedef enum corral_pvf_verdict {
+	CORRAL_PVF_VALID = 0,  /* the program accepted the input (precheck: it can be prepared) */
+	CORRAL_PVF_INVALID,    /* the program's fault: it rejected the input, or misbehaved */
+	CORRAL_PVF_NO_VERDICT, /* a problem of this machine: the question stays open */
+} corral_pvf_verdict;
+
+/* Why, in one word (corral_pvf_reason_name); the result's message says the
+ * rest. The classes (corral_pvf_reason_class) decide the verdict and the
+ * retries. */
+typedef enum corral_pvf_reason {
+	CORRAL_PVF_OK = 0,
+	/* the program's fault: invalid, never retried */
+	CORRAL_PVF_MALFORMED,             /* not a valid program, or its gas cannot be costed */
+	CORRAL_PVF_TOO_LARGE,             /* valid, but larger than the compiler or the sandbox takes */
+	CORRAL_PVF_PREPARE_OUT_OF_MEMORY, /* compiling it passed the prepare job's memory limit */
+	CORRAL_PVF_TRAP,                  /* it panicked */
+	CORRAL_PVF_OUT_OF_GAS,
+	CORRAL_PVF_PAGE_FAULT,    /* it touched memory it does not have */
+	CORRAL_PVF_TIMEOUT,       /* its execution passed the CPU-time limit */
+	CORRAL_PVF_REJECTED,      /* it exited with a status other than 0 (its stderr says why) */
+	CORRAL_PVF_BAD_OUTPUT,    /* its output is not one validation result, or too long */
+	CORRAL_PVF_BAD_HOST_CALL, /* it called a host function the pipeline does not have */
+	/* preparation that may fail for a transient reason: no verdict; tried
+	 * again on a request 15 minutes or more after the failure, 5 times at
+	 * most */
+	CORRAL_PVF_PREPARE_TIMEOUT, /* the job passed its CPU-time limit (or the wall-clock backstop) */
+	CORRAL_PVF_PREPARE_DIED,    /* the job died, or answered what cannot be true */
+	/* execution that may fail for a transient reason: retried once after 1
+	 * s (approval), never (backing); if it persists, invalid (a job's word
+	 * is never taken for a local problem: it may be lying) */
+	CORRAL_PVF_OUT_OF_MEMORY,        /* the job was killed at its memory limit */
+	CORRAL_PVF_SYSCALL_REFUSED,      /* the job was killed by the seccomp filter */
+	CORRAL_PVF_JOB_DIED,             /* the job died, broke the protocol, or hung past the backstop */
+	CORRAL_PVF_RUNTIME_CONSTRUCTION, /* no instance could be made of the artifact */
+	/* execution that failed for a local reason: retried the same way; if
+	 * it persists, no verdict */
+	CORRAL_PVF_ARTIFACT_MISSING, /* the artifact on disk was deleted, changed or corrupt */
+	CORRAL_PVF_INTERNAL,         /* this machine: out of memory, a system call failed, disk I/O */
+	CORRAL_PVF_REASON_COUNT,
+} corral_pvf_reason;
+
+typedef enum corral_pvf_class {
+	CORRAL_PVF_CLASS_NONE = 0,          /* CORRAL_PVF_OK */
+	CORRAL_PVF_CLASS_PROGRAM,           /* the program's fault */
+	CORRAL_PVF_CLASS_PREPARE_TRANSIENT, /* preparation, possibly transient */
+	CORRAL_PVF_CLASS_EXECUTE_TRANSIENT, /* execution, possibly transient, possibly the program's */
+	CORRAL_PVF_CLASS_LOCAL,             /* this machine's */
+} corral_pvf_class;
+
+const char *corral_pvf_verdict_name(corral_pvf_verdict verdict);
+const char *corral_pvf_reason_name(corral_pvf_reason reason);
+corral_pvf_class corral_pvf_reason_class(corral_pvf_reason reason);
+const char *corral_pvf_mode_name(corral_pvf_mode mode);
+
+/* The clock the retry rules read (15 minutes between preparations, 1 s
+ * before an execution is retried): the system's monotonic clock unless
+ * given, so that tests can move time. Job timeouts always use real CPU
+ * and wall time. */
+typedef struct corral_pvf_clock {
+	uint64_t (*now_ns)(void *context);
+	void (*sleep_ns)(void *context, uint64_t ns);
+	void *context;
+} corral_pvf_clock;
+
+typedef enum corral_pvf_job_kind {
+	CORRAL_PVF_PREPARE_JOB = 0,
+	CORRAL_PVF_EXECUTE_JOB,
+} corral_pvf_job_kind;
+
+/* Called on the pipeline's own threads when a job process starts working
+ * on a job (started true) and when the job is over (false, the process
+ * about to be killed), with the process's pid: for monitoring (and the
+ * tests, which kill jobs at random moments). It must not call the
+ * pipeline. */
+typedef void (*corral_pvf_job_callback)(void *context, corral_pvf_job_kind kind, int32_t pid, bool started);
+
+typedef struct corral_pvf_config {
+	/* Where artifacts live: made if missing (its parent must exist).
+	 * Required. */
+	const char *cache_dir;
+	/* How programs are read, costed and compiled; part of an artifact's
+	 * key. metering must be SYNC (exact gas). A block-cost table is
+	 * copied. */
+	corral_module_config module;
+	uint32_t prepare_workers; /* 1: jobs compiled at once */
+	uint32_t execute_workers; /* 2: validations run at once */
+	/* CPU time a prepare job may take when pre-checking (2,000 ms) and
+	 * when preparing for an execution (10,000 ms); and an execution (2,000
+	 * ms). The wall-clock backstop is 4 times the limit, and 2 s more. */
+	uint32_t precheck_timeout_ms;
+	uint32_t prepare_timeout_ms;
+	uint32_t execute_timeout_ms;
+	/* Memory a prepare job (its heap is bounded by it in any case) and an
+	 * execution may use, in bytes, by cgroup: 0 is no cgroup limit (and a
+	 * prepare heap of 1 GiB). A limit where no cgroup can be made (not
+	 * root, say) fails corral_pvf_new. */
+	uint64_t prepare_memory_limit;
+	uint64_t execute_memory_limit;
+	int64_t gas;         /* each execution's gas unless the request gives some (10^10) */
+	uint32_t max_output; /* the longest head data a result may have (64 KiB) */
+	/* Pruning: artifacts unused (by modification time, which each use
+	 * renews) for longer than cache_max_age_s (24 h) are removed, then the
+	 * least recently used until the rest fit in cache_max_bytes (1 GiB);
+	 * at start-up and, after a new artifact, at most once a minute
+	 * (corral_pvf_prune: now). Artifacts of other builds are removed at
+	 * start-up. */
+	uint32_t cache_max_age_s;
+	uint64_t cache_max_bytes;
+	corral_pvf_clock clock;
+	corral_pvf_job_callback on_job;
+	void *on_job_context;
+} corral_pvf_config;
+
+void corral_pvf_config_init(corral_pvf_config *config);
+
+/* Starts the pipeline: its threads, a pool of execute workers, one
+ * prepare job process per prepare worker, and the cache (pruned). Needs
+ * the linux sandbox (corral check) and the jit backend. */
+corral_result corral_pvf_new(const corral_pvf_config *config, corral_pvf **pvf, corral_error *error);
+/* Stops every job and thread; no call may be in progress. */
+void corral_pvf_free(corral_pvf *pvf);
+
+typedef struct corral_pvf_request {
+	const uint8_t *program; /* the program's bytes (copied where kept) */
+	size_t program_length;
+	const uint8_t *input; /* the guest's stdin (unused when pre-checking) */
+	size_t input_length;
+	corral_pvf_mode mode;
+	int64_t gas;      /* 0: the configuration's */
+	const char *name; /* names the program in messages (NULL: "program") */
+} corral_pvf_request;
+
+/* Wall-clock time in nanoseconds, but the cpu_ns figures. */
+typedef struct corral_pvf_timings {
+	uint64_t total_ns;
+	uint64_t prepare_ns;     /* waiting for the artifact: a preparation, a load from disk, or nothing */
+	uint64_t prepare_cpu_ns; /* the prepare job's CPU time, when this request waited for one */
+	uint64_t queue_ns;       /* waiting for an execute worker, over all attempts */
+	uint64_t execute_ns;     /* the execute jobs, from taking a worker to the verdict */
+	uint64_t execute_cpu_ns; /* their CPU time as the kernel had accounted it at the verdict (by ticks) */
+	uint64_t retry_wait_ns;  /* the pause before a retry */
+} corral_pvf_timings;
+
+typedef struct corral_pvf_result {
+	corral_pvf_verdict verdict;
+	corral_pvf_reason reason;
+	char message[640]; /* what happened, naming the program */
+	/* CORRAL_PVF_VALID after an execution: the head data, malloc'd
+	 * (corral_pvf_result_free frees it). */
+	uint8_t *output;
+	size_t output_length;
+	uint32_t prepare_attempts; /* prepare jobs run for this artifact so far (0: it came from disk) */
+	uint32_t execute_attempts; /* executions of this request: 0 (precheck), 1 or 2 */
+	bool prepared_now;         /* this request waited for a prepare job */
+	corral_pvf_timings timings;
+} corral_pvf_result;
+
+/* Validates: prepares the program (or finds its artifact) and, unless
+ * pre-checking, runs it on the input. Every outcome is a result
+ * (CORRAL_OK); an error is returned only for a request that is wrong in
+ * itself (no program, an unknown mode). Blocking; any number of threads
+ * may call it at once. */
+corral_result corral_pvf_validate(corral_pvf *pvf, const corral_pvf_request *request, corral_pvf_result *result,
+				  corral_error *error);
+
+/* Prepares a program for execution (the lenient timeout) without running
+ * it: the result says whether it could be. */
+corral_result corral_pvf_prepare(corral_pvf *pvf, const uint8_t *program, size_t length, const char *name,
+				 corral_pvf_result *result, corral_error *error);
+
+void corral_pvf_result_free(corral_pvf_result *result);
+
+typedef struct corral_pvf_stats {
+	uint64_t prepare_jobs;       /* job processes that compiled (or tried to) */
+	uint64_t artifact_loads;     /* artifacts read from disk and checked */
+	uint64_t artifact_writes;    /* artifacts written */
+	uint64_t artifacts_rejected; /* files found corrupt, of another build, or not matching: removed */
+	uint64_t artifacts_pruned;
+	uint64_t execute_jobs;
+	uint64_t retries; /* executions retried */
+} corral_pvf_stats;
+
+void corral_pvf_get_stats(corral_pvf *pvf, corral_pvf_stats *stats);
+
+/* Prunes the cache now (see cache_max_age_s). */
+corral_result corral_pvf_prune(corral_pvf *pvf, corral_error *error);
 
 #ifdef __cplusplus
 }

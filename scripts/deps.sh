@@ -18,6 +18,7 @@ PACKAGES=(
 	musl-tools               # musl-gcc: the sandbox's zygote is a static musl program
 	libseccomp-dev           # the zygote's seccomp filter is built with libseccomp
 	liburing-dev             # the host's event loop over its sandbox workers
+	bpftool libbpf-dev       # the eBPF audit: vmlinux.h and the skeleton at build time, libbpf loads it
 )
 
 missing() {

@@ -315,7 +315,7 @@ Test(worker, says_which_start_up_step_failed_and_why)
 	/* The zygote refuses a CPU-time limit it cannot raise by one. */
 	struct host_worker_options options = {.cpu_seconds = ~0u};
 	cr_assert_eq(host_worker_spawn(&worker, &options, &error), CORRAL_ERROR_SYSTEM);
-	assert_contains(error.message, "start-up step 9 (setting rlimits)");
+	assert_contains(error.message, "start-up step 10 (setting rlimits)");
 	assert_contains(error.message, strerror(EINVAL));
 
 	/* Not a program at all: execveat says so. */

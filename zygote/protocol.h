@@ -31,7 +31,10 @@
  * File descriptors: the zygote starts with ZYGOTE_CHANNEL_FD (a
  * SOCK_SEQPACKET socket to the host, which sends compiled code's memfds on
  * it with SCM_RIGHTS), ZYGOTE_SHARED_FD and ZYGOTE_GUEST_FD; it maps the last
- * two and closes every fd but the channel. */
+ * two and closes every fd but the channel. At ZYGOTE_STEP_USERFAULTFD it
+ * sends the host one message the other way: a userfaultfd over its own
+ * memory (SCM_RIGHTS), which the host pages guest memory with (dynamic
+ * paging; host/pager.h), or none, with userfaultfd_errno saying why. */
 #ifndef ZYGOTE_PROTOCOL_H
 #define ZYGOTE_PROTOCOL_H
 
@@ -73,6 +76,7 @@ enum zygote_step {
 	ZYGOTE_STEP_ARGUMENTS = 1, /* argv, environment and fds are what the host passes */
 	ZYGOTE_STEP_MAP_SHARED,
 	ZYGOTE_STEP_MAP_GUEST,
+	ZYGOTE_STEP_USERFAULTFD, /* made and sent to the host (or why not), then closed */
 	ZYGOTE_STEP_SETSID,
 	ZYGOTE_STEP_CLOSE_FDS,
 	ZYGOTE_STEP_PIVOT_ROOT,
@@ -183,9 +187,10 @@ struct zygote_control {
 	_Alignas(64) uint32_t status; /* enum zygote_status */
 	uint32_t failed_step;         /* enum zygote_step */
 	int32_t failed_errno;
-	uint32_t layers;        /* ZYGOTE_LAYER_* */
-	uint32_t cpu_seconds;   /* RLIMIT_CPU soft limit; the hard limit is one more */
-	uint32_t filter_length; /* instructions in filter */
+	uint32_t layers;           /* ZYGOTE_LAYER_* */
+	uint32_t cpu_seconds;      /* RLIMIT_CPU soft limit; the hard limit is one more */
+	uint32_t filter_length;    /* instructions in filter */
+	int32_t userfaultfd_errno; /* why the zygote sent no userfaultfd (0: it sent one) */
 	struct zygote_filter_insn filter[ZYGOTE_FILTER_MAX];
 
 	struct zygote_ring submission; /* host → zygote */

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "zygote/zygote.h"
@@ -24,6 +25,9 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000 /* Linux 4.17 */
 #endif
+
+/* <linux/userfaultfd.h> */
+#define UFFD_USER_MODE_ONLY 1 /* Linux 5.11 */
 
 #define SECCOMP_SET_MODE_FILTER 1
 
@@ -199,6 +203,41 @@ static void map_guest(void)
 	       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 }
 
+/* A userfaultfd over our own memory, for the host to page guest memory
+ * with: made here, while the call is still allowed (the filter forbids it
+ * later), sent over the channel and closed; the zygote never uses it.
+ * Inside our user namespace only a user-mode-only one may be made. A
+ * kernel without one is no failure: the host pages with mprotect then,
+ * and userfaultfd_errno says why. */
+static void hand_over_userfaultfd(void)
+{
+	enum zygote_step step = ZYGOTE_STEP_USERFAULTFD;
+	long fd = zygote_syscall3(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0);
+	char byte = 0;
+	struct iovec data = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr header;
+		char space[CMSG_SPACE(sizeof(int))];
+	} control;
+	memset(&control, 0, sizeof control);
+	struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
+	if (fd >= 0) {
+		int sent = (int)fd;
+		message.msg_control = &control;
+		message.msg_controllen = sizeof control;
+		struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+		header->cmsg_level = SOL_SOCKET;
+		header->cmsg_type = SCM_RIGHTS;
+		header->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(header), &sent, sizeof sent);
+	} else {
+		zygote_control()->userfaultfd_errno = (int32_t)-fd;
+	}
+	check(step, zygote_syscall6(SYS_sendmsg, ZYGOTE_CHANNEL_FD, (long)&message, MSG_NOSIGNAL, 0, 0, 0));
+	if (fd >= 0)
+		check(step, zygote_syscall3(SYS_close, fd, 0, 0));
+}
+
 /* Out of the host's session and process group: no terminal signal
  * reaches us. The name is what ps and the host's tests see. */
 static void new_session(void)
@@ -354,6 +393,7 @@ void zygote_start(const uint64_t *stack)
 	check_arguments(stack);
 	map_shared();
 	map_guest();
+	hand_over_userfaultfd();
 	new_session();
 	close_fds();
 	pivot_root();

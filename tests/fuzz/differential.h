@@ -5,9 +5,10 @@
  *
  * The ways: the interpreter straight through and single-stepped; the x86-64
  * compiler (JIT) with exact gas metering, straight through and
- * single-stepped; the JIT with asynchronous metering and with none; and, for
- * the programs a harness asks it for, the JIT in lock step with the
- * interpreter (the engine's cross_check). Each starts from the same state
+ * single-stepped; the JIT with asynchronous metering and with none; the JIT
+ * under dynamic paging (its pages served through userfaultfd), in this
+ * process and in the sandbox; and, for the programs a harness asks it for,
+ * the JIT in lock step with the interpreter (the engine's cross_check). Each starts from the same state
  * (the pages below, filled with patterns, the registers below, a pc and a
  * budget), answers host calls the same way, serves page faults by mapping
  * the page, and must meet the same interrupts and end in the same state
@@ -381,13 +382,17 @@ static corral_module *differential_module(const struct differential_program *pro
 	return module;
 }
 
-/* One way: a fresh instance of `module`, reset, run. */
+/* One way: a fresh instance of `module` (under dynamic paging if
+ * `paged`), reset, run. */
 static void differential_way(const struct differential_program *program, corral_module *module, const char *way,
-			     bool single_step, enum differential_metering metering, struct trace *trace)
+			     bool single_step, bool paged, enum differential_metering metering, struct trace *trace)
 {
 	corral_error error;
 	struct machine m = {.layout = program->layout % TOP_LAYOUTS};
-	if (corral_instance_new(module, NULL, &m.instance, &error))
+	corral_instance_config config;
+	corral_instance_config_init(&config);
+	config.dynamic_paging = paged;
+	if (corral_instance_new(module, &config, &m.instance, &error))
 		failed("%s: no instance for a valid module: %s", way, error.message);
 	reset(&m, program->pc, program->gas);
 	trace->way = way;
@@ -401,8 +406,8 @@ static void differential_check(corral_module *module, uint32_t pc, bool comparab
 {
 	struct differential_program program = {.pc = pc, .gas = GAS};
 	struct trace straight, stepped;
-	differential_way(&program, module, "the interpreter", false, METER_EXACT, &straight);
-	differential_way(&program, module, "the interpreter single-stepped", true, METER_EXACT, &stepped);
+	differential_way(&program, module, "the interpreter", false, false, METER_EXACT, &straight);
+	differential_way(&program, module, "the interpreter single-stepped", true, false, METER_EXACT, &stepped);
 	if (comparable)
 		differential_compare(&straight, &stepped, true);
 }
@@ -418,20 +423,22 @@ static bool differential_check_program(const struct differential_program *progra
 			      &module, error))
 		return false;
 	struct trace interp, stepped, jit, other;
-	differential_way(program, module, "the interpreter", false, METER_EXACT, &interp);
-	differential_way(program, module, "the interpreter single-stepped", true, METER_EXACT, &stepped);
+	differential_way(program, module, "the interpreter", false, false, METER_EXACT, &interp);
+	differential_way(program, module, "the interpreter single-stepped", true, false, METER_EXACT, &stepped);
 	corral_module_free(module);
 	differential_compare(&interp, &stepped, true);
 
 	module = differential_module(program, ENGINE_JIT, CORRAL_METERING_SYNC);
-	differential_way(program, module, "the JIT", false, METER_EXACT, &jit);
-	differential_way(program, module, "the JIT single-stepped", true, METER_EXACT, &other);
-	corral_module_free(module);
+	differential_way(program, module, "the JIT", false, false, METER_EXACT, &jit);
+	differential_way(program, module, "the JIT single-stepped", true, false, METER_EXACT, &other);
 	differential_compare(&interp, &jit, true);
+	differential_compare(&interp, &other, true);
+	differential_way(program, module, "the JIT with dynamic paging", false, true, METER_EXACT, &other);
+	corral_module_free(module);
 	differential_compare(&interp, &other, true);
 
 	module = differential_module(program, ENGINE_JIT, CORRAL_METERING_ASYNC);
-	differential_way(program, module, "the JIT with async metering", false, METER_ASYNC, &other);
+	differential_way(program, module, "the JIT with async metering", false, false, METER_ASYNC, &other);
 	corral_module_free(module);
 	if (ran_out_of_gas(&interp))
 		differential_compare_overdraft(&interp, &other);
@@ -441,7 +448,7 @@ static bool differential_check_program(const struct differential_program *progra
 	/* Unmetered, a loop the budget ended on the interpreter never ends. */
 	if (!ran_out_of_gas(&interp)) {
 		module = differential_module(program, ENGINE_JIT, CORRAL_METERING_OFF);
-		differential_way(program, module, "the JIT without metering", false, METER_OFF, &other);
+		differential_way(program, module, "the JIT without metering", false, false, METER_OFF, &other);
 		corral_module_free(module);
 		differential_compare(&interp, &other, false);
 		if (other.gas != program->gas)
@@ -451,14 +458,17 @@ static bool differential_check_program(const struct differential_program *progra
 
 	if (differential_sandbox_works()) {
 		module = differential_module(program, ENGINE_SANDBOX, CORRAL_METERING_SYNC);
-		differential_way(program, module, "the JIT in the sandbox", false, METER_EXACT, &other);
+		differential_way(program, module, "the JIT in the sandbox", false, false, METER_EXACT, &other);
+		differential_compare(&interp, &other, true);
+		differential_way(program, module, "the JIT in the sandbox with dynamic paging", false, true,
+				 METER_EXACT, &other);
 		corral_module_free(module);
 		differential_compare(&interp, &other, true);
 	}
 
 	if (program->lock_step) {
 		module = differential_module(program, ENGINE_CROSS_CHECK, CORRAL_METERING_SYNC);
-		differential_way(program, module, "the JIT in lock step", false, METER_EXACT, &other);
+		differential_way(program, module, "the JIT in lock step", false, false, METER_EXACT, &other);
 		corral_module_free(module);
 		differential_compare(&interp, &other, true);
 	}
