@@ -23,8 +23,7 @@
 #include "zygote/prepare_protocol.h"
 #include "zygote/zygote.h"
 
-#define FUTEX_WAIT   0
-#define IDLE_SECONDS 1
+#define FUTEX_WAIT 0
 
 /* Exit statuses for a request the job cannot even read: the host's fault,
  * or memory that is not what the host said. */
@@ -71,23 +70,7 @@ void zygote_on_fault(int signal, void *info, void *context)
 	zygote_exit(ZYGOTE_EXIT_FAULT_BASE + signal);
 }
 
-void zygote_on_cpu_limit(int signal, void *info, void *context)
-{
-	(void)signal, (void)info, (void)context;
-	zygote_exit(ZYGOTE_EXIT_CPU_TIME);
-}
-
 /* ---- waiting for the host ------------------------------------------------------ */
-
-/* The host closed its end of the channel: no request will come. */
-static void check_host(void)
-{
-	char byte;
-	struct iovec data = {.iov_base = &byte, .iov_len = 1};
-	struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
-	if (zygote_syscall3(SYS_recvmsg, ZYGOTE_CHANNEL_FD, (long)&message, MSG_PEEK | MSG_DONTWAIT) == 0)
-		zygote_exit(ZYGOTE_EXIT_ORPHANED);
-}
 
 /* Until `submitted` moves from `seen`: the waiting flag first, the look
  * second (the host bumps first and looks second), then sleep. */
@@ -97,11 +80,11 @@ static void wait_for_host(uint32_t seen)
 	for (;;) {
 		__atomic_store_n(&control->zygote_waiting, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&control->submitted, __ATOMIC_SEQ_CST) == seen) {
-			struct timespec timeout = {.tv_sec = IDLE_SECONDS};
+			struct timespec timeout = {.tv_sec = ZYGOTE_IDLE_SECONDS};
 			long slept = zygote_syscall6(SYS_futex, (long)&control->submitted, FUTEX_WAIT, seen,
 						     (long)&timeout, 0, 0);
 			if (slept == -ETIMEDOUT)
-				check_host();
+				zygote_check_host();
 		}
 		__atomic_store_n(&control->zygote_waiting, 0, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE) != seen)

@@ -21,7 +21,6 @@
 #define SPINS 2048
 
 /* An idle zygote wakes this often to see whether the host is still there. */
-#define IDLE_SECONDS 1
 
 #define FUTEX_WAIT 0
 
@@ -54,14 +53,6 @@ void zygote_on_fault(int signal, void *information, void *context)
 		return;
 	}
 	zygote_exit(ZYGOTE_EXIT_FAULT_BASE + signal);
-}
-
-/* The soft CPU-time limit passed. A pid namespace's init does not die of
- * a signal it has no handler for, so this is how the limit kills. */
-void zygote_on_cpu_limit(int signal, void *info, void *context)
-{
-	(void)signal, (void)info, (void)context;
-	zygote_exit(ZYGOTE_EXIT_CPU_TIME);
 }
 
 /* args[0]: the size, args[1]: the fault trampoline's offset. The fd is
@@ -178,17 +169,6 @@ static bool perform(const struct zygote_sqe *request, struct zygote_cqe *complet
 	}
 }
 
-/* The host closed its end of the channel (it exited, or crashed): nobody
- * will submit again. */
-static void check_host(void)
-{
-	char byte;
-	struct iovec data = {.iov_base = &byte, .iov_len = 1};
-	struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
-	if (zygote_syscall3(SYS_recvmsg, ZYGOTE_CHANNEL_FD, (long)&message, MSG_PEEK | MSG_DONTWAIT) == 0)
-		zygote_exit(ZYGOTE_EXIT_ORPHANED);
-}
-
 /* Returns once the submission tail moves past `head`. It spins on the
  * tail itself (the line the requests are read after anyway), then sleeps
  * on `submitted` with the zygote_waiting flag set: the host moves the tail,
@@ -206,11 +186,11 @@ static void wait_for_submission(uint32_t head)
 		uint32_t seen = __atomic_load_n(&control->submitted, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&control->zygote_waiting, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&control->submission.tail, __ATOMIC_SEQ_CST) == head) {
-			struct timespec timeout = {.tv_sec = IDLE_SECONDS};
+			struct timespec timeout = {.tv_sec = ZYGOTE_IDLE_SECONDS};
 			long slept = zygote_syscall6(SYS_futex, (long)&control->submitted, FUTEX_WAIT, seen,
 						     (long)&timeout, 0, 0);
 			if (slept == -ETIMEDOUT)
-				check_host();
+				zygote_check_host();
 		}
 		__atomic_store_n(&control->zygote_waiting, 0, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&control->submission.tail, __ATOMIC_ACQUIRE) != head)

@@ -20,6 +20,27 @@
 
 #include "zygote/zygote.h"
 
+/* ---- shared by every image ---------------------------------------------- */
+
+/* The soft CPU-time limit passed. A pid namespace's init does not die of
+ * a signal it has no handler for, so this is how the limit kills. */
+void zygote_on_cpu_limit(int signal, void *info, void *context)
+{
+	(void)signal, (void)info, (void)context;
+	zygote_exit(ZYGOTE_EXIT_CPU_TIME);
+}
+
+/* The host closed its end of the channel (it exited, or crashed): nobody
+ * will submit again. */
+void zygote_check_host(void)
+{
+	char byte;
+	struct iovec data = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
+	if (zygote_syscall3(SYS_recvmsg, ZYGOTE_CHANNEL_FD, (long)&message, MSG_PEEK | MSG_DONTWAIT) == 0)
+		zygote_exit(ZYGOTE_EXIT_ORPHANED);
+}
+
 /* ---- what musl's headers do not define ---------------------------------- */
 
 #ifndef MAP_FIXED_NOREPLACE

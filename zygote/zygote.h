@@ -73,10 +73,17 @@ static inline void zygote_completed(void)
 		zygote_futex_wake(&control->completed);
 }
 
-/* zygote/serve.c: the handlers start-up installs, and the loop it ends
- * in. */
-void zygote_on_fault(int signal, void *info, void *context);
+/* How often a sleeping zygote looks whether its host is still there. */
+#define ZYGOTE_IDLE_SECONDS 1
+
+/* zygote/start.c, for every image: the soft CPU-time limit's handler, and
+ * the exit of a zygote whose host closed its end of the channel. */
 void zygote_on_cpu_limit(int signal, void *info, void *context);
+void zygote_check_host(void);
+
+/* The image's own (zygote/serve.c, zygote/prepare.c): the fault handler
+ * start-up installs, and the loop it ends in. */
+void zygote_on_fault(int signal, void *info, void *context);
 __attribute__((noreturn)) void zygote_serve(void);
 
 #ifdef ZYGOTE_ATTACKS
