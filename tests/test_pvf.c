@@ -1245,7 +1245,7 @@ Test(pvf, the_daemon_and_its_client, .timeout = 60)
 {
 	support_require_sandbox();
 	REQUIRE_TOOLCHAIN();
-	char dir[PATH_MAX], socket_path[PATH_MAX + 16], command[4 * PATH_MAX];
+	char dir[PATH_MAX], socket_path[PATH_MAX + 16], command[7 * PATH_MAX];
 	guest_workspace(dir, sizeof dir);
 	snprintf(socket_path, sizeof socket_path, "%s/pvf.sock", dir);
 	size_t length;
@@ -1267,8 +1267,8 @@ Test(pvf, the_daemon_and_its_client, .timeout = 60)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct process_result result;
 		snprintf(command, sizeof command,
-			 "printf '%s' > block && '%s' validate --socket '%s' '%s' --input block --mode %s",
-			 cases[i].input, corral, socket_path, adder, cases[i].mode);
+			 "printf '%s' > '%s/block' && '%s' validate --socket '%s' '%s' --input '%s/block' --mode %s",
+			 cases[i].input, dir, corral, socket_path, adder, dir, cases[i].mode);
 		guest_shell(dir, command, NULL, &result);
 		cr_expect_eq(result.status, cases[i].status, "%s: exit %d: %s%s", cases[i].mode, result.status,
 			     result.output, result.errors);
