@@ -270,6 +270,38 @@ $(GUEST_BENCH)/%.native: $(GUEST_BENCH)/%.c
 bench-run: $(BENCH_BIN) $(GUEST_BENCH_FILES)
 	$(BENCH_BIN) $(GUEST_BENCH) $(BUILD)/corral
 
+# ---- corral bench: the workloads on every target (issue 10) -----------------
+#
+# bench/workloads/*.c, each built for native code, corral, wasm32-wasi (V8)
+# and static rv64 Linux (qemu) by scripts/bench_workloads.sh, which skips a
+# kind whose tools are missing; then `corral bench` times them side by side:
+# the table on stdout, every figure as JSON, the ratios as a PNG. It runs
+# once every other bench program is built, so no compiler runs beside it.
+# The tests run it on two workloads built apart (tests/test_bench.c).
+BENCH_WORKLOADS := $(BUILD)/bench/workloads
+BENCH_WORKLOADS_SRC := $(wildcard bench/workloads/*) scripts/bench_workloads.sh scripts/large_guest.sh
+BENCH_TEST_WORKLOADS := $(BUILD)/tests/bench-workloads
+BENCH_RUNS ?= 5
+C_FILES += $(wildcard bench/workloads/*.[ch])
+
+$(BUILD)/corral: LIB_LIBS += -lm
+
+$(BENCH_WORKLOADS)/built: $(BENCH_WORKLOADS_SRC) $(BUILD)/corral $(SDK)/cflags
+	scripts/bench_workloads.sh $(BUILD)/corral $(BENCH_WORKLOADS)
+	@touch $@
+
+$(BENCH_TEST_WORKLOADS)/built: $(BENCH_WORKLOADS_SRC) $(BUILD)/corral $(SDK)/cflags
+	scripts/bench_workloads.sh $(BUILD)/corral $(BENCH_TEST_WORKLOADS) empty sieve
+	@touch $@
+
+bench-compare: $(BENCH_WORKLOADS)/built $(BENCH_BIN) $(GUEST_BENCH_FILES) $(GUEST_BENCH)/adder.jam
+	$(BUILD)/corral bench --runs $(BENCH_RUNS) --json $(BUILD)/bench/bench.json --plot $(BUILD)/bench/bench.png
+
+bench-run: bench-compare
+$(TEST_BIN): $(BENCH_TEST_WORKLOADS)/built
+.PHONY: bench-compare
+
+# ---- end of corral bench ----------------------------------------------------
 
 # ---- eBPF audit -------------------------------------------------------------
 #

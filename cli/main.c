@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/audit.h"
+#include "cli/bench.h"
 #include "cli/cli.h"
 #include "cli/pvf.h"
 
@@ -64,6 +65,15 @@ const struct command cli_commands[] = {
 	 "verdict), the reason, the output and the timings; exit status 0, 3 or 4 by verdict. precheck only "
 	 "prepares; backing never retries; approval (the default) retries a possibly transient failure once",
 	 cmd_validate},
+	{"bench",
+	 "[--runs N] [--budget SECONDS] [--json FILE] [--plot FILE.png] [--workloads NAME,...] [--targets NAME,...] "
+	 "[--dir DIR]",
+	 "time the workloads make bench builds (DIR, default BUILD/bench/workloads beside corral) on native code, "
+	 "corral's interpreter and JIT (in process and sandboxed, each gas metering), V8 and qemu-riscv64, taking "
+	 "turns run by run (fewer than N rounds once a workload's pass SECONDS, 60 by default) after checking that "
+	 "all print the same checksum; a table of medians, spreads and ratios "
+	 "to native on stdout, every sample as JSON, the ratios as a PNG (gnuplot)",
+	 cmd_bench},
 	{0},
 };
 

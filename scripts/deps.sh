@@ -19,6 +19,10 @@ PACKAGES=(
 	libseccomp-dev           # the zygote's seccomp filter is built with libseccomp
 	liburing-dev             # the host's event loop over its sandbox workers
 	bpftool libbpf-dev       # the eBPF audit: vmlinux.h and the skeleton at build time, libbpf loads it
+	# corral bench's peers (make bench; a target whose tools are missing is skipped, saying why):
+	nodejs wasi-libc libclang-rt-19-dev-wasm32  # V8: the workloads as wasm32-wasi (clang-19, wasm-ld-19), run by node
+	qemu-user gcc-riscv64-linux-gnu libc6-dev-riscv64-cross  # qemu-riscv64: the workloads as static rv64 Linux programs
+	gnuplot-nox              # corral bench --plot: the ratios to native as a PNG
 )
 
 missing() {
