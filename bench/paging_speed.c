@@ -167,6 +167,7 @@ void bench_paging_speed(void)
 	       LATENCY_RUNS);
 	for (size_t way = 0; way < sizeof ways / sizeof *ways; way++)
 		latency(way);
+	printf("  (the JIT runs page-checking code: a fault is an exit, the page mapped with one ioctl)\n");
 	printf("  target: <= 5 µs median in the sandbox\n");
 	printf("Dynamic paging: a sequential touch of 1 GiB, each page mapped as it faults (median of 3)\n");
 	for (size_t way = 0; way < sizeof ways / sizeof *ways; way++)

@@ -79,6 +79,7 @@ enum stub_kind {
 	STUB_GAS_REFUND,    /* sync out of gas: give back an imm32 cost */
 	STUB_GAS_REFUND_CX, /* the same for a cost in rcx */
 	STUB_GAS,           /* out of gas with nothing to give back */
+	STUB_FAULT,         /* the page table refused a load or store */
 };
 
 struct stub {
@@ -269,6 +270,26 @@ static struct x64_mem guest_address(struct compiler *c, int base_reg, uint32_t o
 		c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
 	}
 	return x64_mem_index(ANCHOR, SCRATCH, 1, 0);
+}
+
+/* With a page table (pvm_jit_options.page_table): the page of the access's
+ * first byte must allow `need`, or the instruction leaves through a fault
+ * stub. A table entry is at least `need` exactly when it allows it. */
+static void check_page(struct compiler *c, int base_reg, uint32_t offset, enum pvm_access need)
+{
+	int32_t table = c->options.page_table;
+	if (table == 0)
+		return;
+	struct x64_mem entry;
+	if (base_reg < 0) {
+		entry = x64_mem_base(ANCHOR, table + (int32_t)(offset >> PVM_PAGE_SHIFT));
+	} else {
+		c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
+		c->at = x64_shift_ri(c->at, X64_SHR, X64_W32, SCRATCH, PVM_PAGE_SHIFT);
+		entry = x64_mem_index(ANCHOR, SCRATCH, 1, table);
+	}
+	c->at = x64_alu_mi(c->at, X64_CMP, X64_W8, entry, (int32_t)need);
+	jump_to_stub(c, X64_B, STUB_FAULT, c->inst->pc, 0);
 }
 
 static const enum x64_width width_of_bytes[9] = {[1] = X64_W8, [2] = X64_W16, [4] = X64_W32, [8] = X64_W64};
@@ -618,24 +639,30 @@ static const struct access_row access_rows[PVM_OP_COUNT] = {
 static void memory_access(struct compiler *c, const struct pvm_inst *inst)
 {
 	const struct access_row *row = &access_rows[inst->op];
+	bool loads = pvm_ops[inst->op].flags & PVM_LOAD;
+	enum pvm_access need = loads ? PVM_ACCESS_READ : PVM_ACCESS_WRITE;
 	switch (pvm_ops[inst->op].args) {
 	case PVM_ARGS_REG_IMM: { /* load_* / store_*: ra, absolute address */
+		check_page(c, -1, (uint32_t)inst->imm_x, need);
 		struct x64_mem mem = guest_address(c, -1, (uint32_t)inst->imm_x);
-		if (pvm_ops[inst->op].flags & PVM_LOAD)
+		if (loads)
 			load(c, inst->ra, mem, row->bytes, row->is_signed);
 		else
 			store_reg(c, mem, row->bytes, inst->ra);
 		break;
 	}
 	case PVM_ARGS_IMM2: /* store_imm_*: address, value */
+		check_page(c, -1, (uint32_t)inst->imm_x, need);
 		store_imm(c, guest_address(c, -1, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
 		break;
 	case PVM_ARGS_REG_IMM2: /* store_imm_ind_*: [ra + x] = y */
+		check_page(c, inst->ra, (uint32_t)inst->imm_x, need);
 		store_imm(c, guest_address(c, inst->ra, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
 		break;
 	default: { /* load_ind_* / store_ind_*: ra, [rb + x] */
+		check_page(c, inst->rb, (uint32_t)inst->imm_x, need);
 		struct x64_mem mem = guest_address(c, inst->rb, (uint32_t)inst->imm_x);
-		if (pvm_ops[inst->op].flags & PVM_LOAD)
+		if (loads)
 			load(c, inst->ra, mem, row->bytes, row->is_signed);
 		else
 			store_reg(c, mem, row->bytes, inst->ra);
@@ -1000,6 +1027,9 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 		break;
 	case STUB_GAS:
 		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
+		break;
+	case STUB_FAULT:
+		exit_at(c, PVM_JIT_EXIT_FAULT, stub->pc);
 		break;
 	}
 }

@@ -58,6 +58,15 @@ struct pvm_jit_options {
 	/* Step mode: every instruction boundary is an exit (PVM_JIT_EXIT_STEP),
 	 * for single-stepping and the lock-step cross-check. */
 	bool step;
+	/* Dynamic paging: the displacement from the anchor of a page-access
+	 * table (one byte per 4 KiB page of guest memory, enum pvm_access, as
+	 * struct pvm_memory's) that every load and store looks up first; 0:
+	 * none. A page that does not allow the access leaves through a fault
+	 * exit (PVM_JIT_EXIT_FAULT) instead of faulting in hardware, which
+	 * costs a signal. Only the page of the access's first byte is looked
+	 * up: one that runs into a page it may not touch still faults in
+	 * hardware, so the table speeds faults up and never decides one. */
+	int32_t page_table;
 };
 
 /* Why compiled code returned to the host. */
@@ -68,7 +77,7 @@ enum pvm_jit_exit {
 	PVM_JIT_EXIT_HALT,       /* exit_pc: the jump to the halt address */
 	PVM_JIT_EXIT_OUT_OF_GAS, /* exit_pc: the block that could not be paid (sync: gas unchanged) */
 	PVM_JIT_EXIT_STEP,       /* exit_pc: the instruction about to run */
-	PVM_JIT_EXIT_FAULT,      /* exit_pc: a load or store that faulted in hardware */
+	PVM_JIT_EXIT_FAULT,      /* exit_pc: a load or store that faulted (in hardware, or by the page table) */
 	PVM_JIT_EXIT_COUNT,
 };
 

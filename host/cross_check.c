@@ -21,7 +21,7 @@ corral_result host_twin_new(corral_instance *instance, corral_error *error)
 				 instance->module->name);
 	/* Only the interpreter runs on it, which tests the table itself. */
 	enum host_memory_kind kind = instance->dynamic_paging ? HOST_MEMORY_FLAT : HOST_MEMORY_PROTECTED;
-	corral_result result = host_memory_init(&twin->memory, 0, kind, error);
+	corral_result result = host_memory_init(&twin->memory, 0, false, kind, error);
 	if (result != CORRAL_OK) {
 		free(twin);
 		return result;
@@ -156,8 +156,8 @@ static bool step_both(corral_instance *instance, corral_interrupt *stop)
 corral_interrupt host_cross_check_run(corral_instance *instance)
 {
 	corral_module *module = instance->module;
-	if (!host_jit_step_code(module)) {
-		host_divergence(instance, "the cross-check cannot run: %s", module->step_error.message);
+	if (!host_jit_variant_code(module, HOST_JIT_STEP)) {
+		host_divergence(instance, "the cross-check cannot run: %s", module->step.error.message);
 		return (corral_interrupt){.kind = CORRAL_TRAP, .pc = instance->state.pc};
 	}
 	corral_interrupt stop;

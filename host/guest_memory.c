@@ -195,7 +195,7 @@ failed:;
 
 /* ---- making and freeing ------------------------------------------------------- */
 
-corral_result host_memory_init(struct host_memory *memory, size_t below, enum host_memory_kind kind,
+corral_result host_memory_init(struct host_memory *memory, size_t below, bool table_below, enum host_memory_kind kind,
 			       corral_error *error)
 {
 	*memory = (struct host_memory){.kind = kind};
@@ -206,6 +206,9 @@ corral_result host_memory_init(struct host_memory *memory, size_t below, enum ho
 	if (below % PVM_PAGE_SIZE)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "%zu bytes below guest memory is not a whole number of pages", below);
+	if (table_below && below < PVM_PAGE_COUNT)
+		return host_fail(error, CORRAL_ERROR_ARGUMENT,
+				 "%zu bytes below guest memory cannot hold the page table", below);
 	size_t size = below + GUEST_SPACE + GUARD_SIZE;
 	uint8_t *reservation = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (reservation == MAP_FAILED)
@@ -220,7 +223,8 @@ corral_result host_memory_init(struct host_memory *memory, size_t below, enum ho
 		what = "open the bytes below guest memory";
 	else if (kind == HOST_MEMORY_FLAT && mprotect(reservation + below, GUEST_SPACE, PROT_READ | PROT_WRITE))
 		what = "open guest memory";
-	uint8_t *access = what ? NULL : calloc(PVM_PAGE_COUNT, 1);
+	memory->table_in_reservation = table_below && !what;
+	uint8_t *access = what ? NULL : table_below ? reservation : calloc(PVM_PAGE_COUNT, 1);
 	if (!access) {
 		corral_result result =
 			what ? host_fail(error, CORRAL_ERROR_SYSTEM, "cannot %s: %s", what, strerror(errno))
@@ -253,7 +257,8 @@ void host_memory_free(struct host_memory *memory)
 		close_own_pager(memory->own_pager);
 	if (memory->reservation)
 		munmap(memory->reservation, memory->reservation_size);
-	free(memory->core.access);
+	if (!memory->table_in_reservation)
+		free(memory->core.access);
 	free(memory->write_protected);
 	*memory = (struct host_memory){0};
 }

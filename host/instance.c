@@ -84,7 +84,12 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 		/* The compiled code's context and jump table lie below guest
 		 * memory. */
 		size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
-		result = host_memory_init(&instance->memory, below, memory_kind(instance), error);
+		/* Under dynamic paging the page-access table goes below it
+		 * all, for page-checking code. */
+		instance->page_table = instance->dynamic_paging && module->jit.ready;
+		if (instance->page_table)
+			below += PVM_PAGE_COUNT;
+		result = host_memory_init(&instance->memory, below, instance->page_table, memory_kind(instance), error);
 		instance->anchor = instance->memory.view;
 	}
 	if (result == CORRAL_OK && module->engine && module->engine->config.cross_check)

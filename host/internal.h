@@ -43,6 +43,27 @@ struct host_jit {
 	uint64_t id; /* unique in the process: which code a worker has mapped */
 };
 
+/* What a module's JIT makes: the code its runs are made of (compiled with
+ * the module), and two variants most modules never need, compiled the first
+ * time an instance does: step mode (every instruction an exit), and code
+ * that looks the page of every load and store up in the page-access table
+ * first (pvm_jit_options.page_table), for instances with dynamic paging,
+ * whose faults then leave as ordinary exits rather than signals. */
+enum host_jit_variant {
+	HOST_JIT_PLAIN,
+	HOST_JIT_STEP,
+	HOST_JIT_PAGED,
+};
+
+/* A variant compiled on first use: `ready` is read without the module's
+ * lazy_lock, with acquire order; once ready the code never changes. */
+struct host_lazy_jit {
+	struct host_jit jit;
+	bool ready;
+	bool failed; /* compiling it failed once (error says why): not retried */
+	corral_error error;
+};
+
 struct corral_module {
 	corral_engine *engine;
 	uint8_t *bytes; /* our copy: the program borrows from it */
@@ -60,16 +81,13 @@ struct corral_module {
 	corral_isa isa;
 	corral_gas_metering metering;
 	bool sandboxed; /* compiled for a sandbox worker (PVM_JIT_MEMORY_ABSOLUTE) */
-	/* CORRAL_BACKEND_JIT: the code runs are made of, and the step-mode
-	 * variant, compiled the first time an instance single-steps (under
-	 * step_lock; step_ready is read without it, with acquire order). */
+	/* CORRAL_BACKEND_JIT: the code runs are made of, and the variants
+	 * compiled the first time an instance needs one (see enum
+	 * host_jit_variant), under lazy_lock. */
 	struct host_jit jit;
-	struct host_jit jit_step;
-	bool step_ready;
-	bool step_failed; /* compiling it failed once (step_error says why): not retried */
-	corral_error step_error;
-	pthread_mutex_t step_lock;
-	bool step_lock_ready;
+	struct host_lazy_jit step, paged;
+	pthread_mutex_t lazy_lock;
+	bool lazy_lock_ready;
 };
 
 /* How the view of guest memory that code runs against is kept to the
@@ -112,6 +130,12 @@ struct host_memory {
 	/* Pages the embedder write-protected (core.write_protected), made on
 	 * first use. */
 	uint8_t *write_protected;
+	bool table_in_reservation; /* core.access is the reservation's, not ours to free */
+	/* A sandbox worker's copy of core.access, in the shared region, for
+	 * page-checking code; NULL when none is kept. The zygote may write
+	 * it, so the host never reads it: it copies the dirty pages' entries
+	 * there before each run. */
+	uint8_t *mirror;
 };
 
 /* Cross-check mode: the interpreter's copy of the machine. */
@@ -135,6 +159,9 @@ struct corral_instance {
 	struct host_sandbox_worker *worker; /* CORRAL_SANDBOX_LINUX */
 	bool aborted;                       /* the sandbox run failed: it cannot run again */
 	bool dynamic_paging;                /* corral_instance_config.dynamic_paging */
+	/* Its page-access table lies where page-checking code looks for it
+	 * (host_jit_page_table): the instance runs that code. */
+	bool page_table;
 	/* What made the last run stop with a trap for corral's own reasons:
 	 * a difference the cross-check found, or an internal inconsistency of
 	 * the JIT backend. Empty when none. */
@@ -145,8 +172,10 @@ struct corral_instance {
 corral_result host_fail(corral_error *error, corral_result code, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* `below`: bytes to map read-write under the guest space (0 for none). */
-corral_result host_memory_init(struct host_memory *memory, size_t below, enum host_memory_kind kind,
+/* `below`: bytes to map read-write under the guest space (0 for none);
+ * with `table_below`, the page-access table is the first PVM_PAGE_COUNT of
+ * them (compiled code finds it from the anchor), else an allocation. */
+corral_result host_memory_init(struct host_memory *memory, size_t below, bool table_below, enum host_memory_kind kind,
 			       corral_error *error);
 /* Whether this process can page its own memory with userfaultfd (asked
  * once): where it cannot, compiled code's dynamic paging is PROTECTED. */
@@ -170,10 +199,16 @@ corral_result host_memory_protect(struct host_memory *memory, uint32_t address, 
 corral_page_access host_memory_page_access(const struct host_memory *memory, uint32_t address);
 
 /* host/jit_code.c: compiling a module into executable memory. */
-corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error);
+corral_result host_jit_compile(corral_module *module, enum host_jit_variant variant, struct host_jit *jit,
+			       corral_error *error);
 void host_jit_release(struct host_jit *jit);
 /* What a module's code is compiled with (memory model, gas metering). */
-struct pvm_jit_options host_jit_options(const corral_module *module, bool step);
+struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant);
+/* Where a paged instance's page-access table lies, as a displacement from
+ * the anchor: in a sandbox worker, its shared region's
+ * (ZYGOTE_PAGE_TABLE_OFFSET); in this process, the start of the bytes
+ * reserved below guest memory, under the jump table. */
+int32_t host_jit_page_table(const corral_module *module);
 /* A code id no other host_jit of the process has. */
 uint64_t host_jit_next_id(void);
 /* With CORRAL_JIT_DUMP_DIR set, writes the code there for scripts/jit_scan.sh. */
@@ -184,8 +219,9 @@ corral_result host_jit_dump(const corral_module *module, const struct pvm_jit_co
 corral_result host_module_new(corral_engine *engine, const uint8_t *bytes, size_t length, const char *name,
 			      const corral_module_config *config, bool compile, corral_module **out,
 			      corral_error *error);
-/* The step-mode code, compiled on first use; NULL if it cannot be. */
-const struct host_jit *host_jit_step_code(corral_module *module);
+/* A variant (HOST_JIT_STEP or HOST_JIT_PAGED), compiled on first use;
+ * NULL if it cannot be (module->step.error or paged.error says why). */
+const struct host_jit *host_jit_variant_code(corral_module *module, enum host_jit_variant variant);
 /* Whether the CPU runs what the compiler emits; else fills `error`. */
 corral_result host_jit_check_cpu(corral_error *error);
 

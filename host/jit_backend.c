@@ -218,16 +218,27 @@ static bool settle(corral_instance *instance, const struct host_jit *jit, const 
 	return true;
 }
 
+/* An instance whose page-access table lies where page-checking code looks
+ * for it (one with dynamic paging) runs that code: its faults leave as
+ * exits, not signals. Should that code not compile, the plain code runs
+ * it, every fault then a signal, with the same results. */
+static const struct host_jit *code_for(corral_instance *instance)
+{
+	const struct host_jit *paged =
+		instance->page_table ? host_jit_variant_code(instance->module, HOST_JIT_PAGED) : NULL;
+	return paged ? paged : &instance->module->jit;
+}
+
 corral_interrupt host_jit_run(corral_instance *instance, bool step)
 {
 	corral_module *module = instance->module;
-	const struct host_jit *jit = step ? host_jit_step_code(module) : &module->jit;
+	const struct host_jit *jit = step ? host_jit_variant_code(module, HOST_JIT_STEP) : code_for(instance);
 	if (!jit) {
 		/* The step-mode code could not be compiled: the interpreter
 		 * steps the same state the same way, where it is prepared. */
 		if (module->interp_ready)
 			return host_interp_run(module, &instance->state, &instance->memory, true);
-		host_divergence(instance, "cannot single-step: %s", module->step_error.message);
+		host_divergence(instance, "cannot single-step: %s", module->step.error.message);
 		return stop_at(CORRAL_TRAP, instance->state.pc);
 	}
 	fill_jump_table(instance, jit);

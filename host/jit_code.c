@@ -81,12 +81,20 @@ static const enum pvm_jit_gas gas_of_metering[] = {
 	[CORRAL_METERING_OFF] = PVM_JIT_GAS_NONE,
 };
 
-struct pvm_jit_options host_jit_options(const corral_module *module, bool step)
+int32_t host_jit_page_table(const corral_module *module)
+{
+	if (module->sandboxed)
+		return (int32_t)(ZYGOTE_PAGE_TABLE_OFFSET - ZYGOTE_ANCHOR_OFFSET);
+	return -(int32_t)(pvm_jit_below_anchor(module->program.blob.jump_count) + PVM_PAGE_COUNT);
+}
+
+struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant)
 {
 	return (struct pvm_jit_options){
 		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
 		.gas = gas_of_metering[module->metering],
-		.step = step,
+		.step = variant == HOST_JIT_STEP,
+		.page_table = variant == HOST_JIT_PAGED ? host_jit_page_table(module) : 0,
 	};
 }
 
@@ -169,10 +177,17 @@ static corral_result finish_memfd(corral_module *module, const char *variant, si
 	return CORRAL_OK;
 }
 
-corral_result host_jit_compile(corral_module *module, bool step, struct host_jit *jit, corral_error *error)
+static const char *const variant_names[] = {
+	[HOST_JIT_PLAIN] = "code",
+	[HOST_JIT_STEP] = "step-mode code",
+	[HOST_JIT_PAGED] = "page-checking code",
+};
+
+corral_result host_jit_compile(corral_module *module, enum host_jit_variant which, struct host_jit *jit,
+			       corral_error *error)
 {
-	const char *variant = step ? "step-mode code" : "code";
-	struct pvm_jit_options options = host_jit_options(module, step);
+	const char *variant = variant_names[which];
+	struct pvm_jit_options options = host_jit_options(module, which);
 	*jit = (struct host_jit){.memfd = -1, .id = host_jit_next_id()};
 	if (module->sandboxed && module->program.blob.jump_count > ZYGOTE_JUMP_TABLE_MAX)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
@@ -220,26 +235,27 @@ void host_jit_release(struct host_jit *jit)
 	*jit = (struct host_jit){.memfd = -1};
 }
 
-/* Compiled once per module, the first time any of its instances steps:
- * most modules never step, and compiling both variants up front would
- * double the cost of every module. Instances of one module may run on
- * several threads, hence the lock; once ready the code never changes. */
-const struct host_jit *host_jit_step_code(corral_module *module)
+/* Compiled once per module, the first time any of its instances needs it:
+ * most modules never step or page, and compiling every variant up front
+ * would multiply the cost of every module. Instances of one module may run
+ * on several threads, hence the lock. */
+const struct host_jit *host_jit_variant_code(corral_module *module, enum host_jit_variant variant)
 {
-	if (__atomic_load_n(&module->step_ready, __ATOMIC_ACQUIRE))
-		return &module->jit_step;
+	struct host_lazy_jit *lazy = variant == HOST_JIT_STEP ? &module->step : &module->paged;
+	if (__atomic_load_n(&lazy->ready, __ATOMIC_ACQUIRE))
+		return &lazy->jit;
 	const struct host_jit *code = NULL;
-	pthread_mutex_lock(&module->step_lock);
-	if (module->step_ready) {
-		code = &module->jit_step;
-	} else if (!module->step_failed) {
-		if (host_jit_compile(module, true, &module->jit_step, &module->step_error) == CORRAL_OK) {
-			__atomic_store_n(&module->step_ready, true, __ATOMIC_RELEASE);
-			code = &module->jit_step;
+	pthread_mutex_lock(&module->lazy_lock);
+	if (lazy->ready) {
+		code = &lazy->jit;
+	} else if (!lazy->failed) {
+		if (host_jit_compile(module, variant, &lazy->jit, &lazy->error) == CORRAL_OK) {
+			__atomic_store_n(&lazy->ready, true, __ATOMIC_RELEASE);
+			code = &lazy->jit;
 		} else {
-			module->step_failed = true;
+			lazy->failed = true;
 		}
 	}
-	pthread_mutex_unlock(&module->step_lock);
+	pthread_mutex_unlock(&module->lazy_lock);
 	return code;
 }

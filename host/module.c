@@ -179,11 +179,11 @@ corral_result host_module_new(corral_engine *engine, const uint8_t *bytes, size_
 	module->isa = config->isa;
 	module->metering = config->metering;
 	module->sandboxed = engine && engine->sandbox == CORRAL_SANDBOX_LINUX;
-	if (pthread_mutex_init(&module->step_lock, NULL)) {
+	if (pthread_mutex_init(&module->lazy_lock, NULL)) {
 		free(module);
 		return host_fail(error, CORRAL_ERROR_SYSTEM, "%s: cannot create a lock", name);
 	}
-	module->step_lock_ready = true;
+	module->lazy_lock_ready = true;
 	module->name = strdup(name);
 	module->bytes = malloc(length ? length : 1);
 	if (!module->name || !module->bytes) {
@@ -235,7 +235,7 @@ corral_result host_module_new(corral_engine *engine, const uint8_t *bytes, size_
 		module->interp_ready = true;
 	}
 	if (jit && compile) {
-		result = host_jit_compile(module, false, &module->jit, error);
+		result = host_jit_compile(module, HOST_JIT_PLAIN, &module->jit, error);
 		if (result != CORRAL_OK) {
 			corral_module_free(module);
 			return result;
@@ -250,9 +250,10 @@ void corral_module_free(corral_module *module)
 	if (!module)
 		return;
 	host_jit_release(&module->jit);
-	host_jit_release(&module->jit_step);
-	if (module->step_lock_ready)
-		pthread_mutex_destroy(&module->step_lock);
+	host_jit_release(&module->step.jit);
+	host_jit_release(&module->paged.jit);
+	if (module->lazy_lock_ready)
+		pthread_mutex_destroy(&module->lazy_lock);
 	if (module->interp_ready)
 		pvm_interp_free(&module->interp, &libc_allocator);
 	pvm_program_free(&module->program, &libc_allocator);

@@ -104,7 +104,7 @@ static corral_result install(corral_module *module, const struct host_pvf_code *
 	*jit = (struct host_jit){.memfd = -1};
 	jit->code = (struct pvm_jit_code){
 		.program = program,
-		.options = host_jit_options(module, false),
+		.options = host_jit_options(module, HOST_JIT_PLAIN),
 		.size = code->code_size,
 		.site_count = code->site_count,
 		.jump_count = code->jump_count,

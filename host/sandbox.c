@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "host/internal.h"
 #include "host/pool.h"
@@ -81,6 +82,11 @@ corral_result host_sandbox_instance_init(corral_instance *instance, corral_error
 	}
 	instance->worker = worker;
 	instance->anchor = worker->process.shared + ZYGOTE_ANCHOR_OFFSET;
+	/* Paged, the code checks each access against a copy of the page
+	 * table in the shared region (empty, as the last instance left it). */
+	instance->page_table = instance->dynamic_paging;
+	if (instance->page_table)
+		instance->memory.mirror = worker->process.shared + ZYGOTE_PAGE_TABLE_OFFSET;
 	return CORRAL_OK;
 }
 
@@ -95,6 +101,20 @@ static void remember_touched(struct host_sandbox_worker *worker, const struct ho
 		worker->touched_end = memory->dirty_end;
 }
 
+/* Empties the copy of the page table over the pages the worker's
+ * instances touched, the only entries that may be set: whole pages of it
+ * go back to the memfd's holes, which read as zeros. */
+static void clear_mirror(struct host_sandbox_worker *worker, uint8_t *mirror)
+{
+	if (worker->touched_first == worker->touched_end)
+		return;
+	uintptr_t start = (uintptr_t)(mirror + worker->touched_first) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
+	uintptr_t end =
+		((uintptr_t)(mirror + worker->touched_end) + PVM_PAGE_SIZE - 1) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
+	if (madvise((void *)start, end - start, MADV_REMOVE))
+		worker->broken = true;
+}
+
 void host_sandbox_instance_release(corral_instance *instance)
 {
 	struct host_sandbox_worker *worker = instance->worker;
@@ -102,6 +122,8 @@ void host_sandbox_instance_release(corral_instance *instance)
 	/* The wipe covers every page whose access the zygote may still
 	 * have, including changes it never heard of. */
 	remember_touched(worker, &instance->memory);
+	if (instance->memory.mirror)
+		clear_mirror(worker, instance->memory.mirror);
 	host_pool_give(instance->module->engine->pool, worker);
 	instance->worker = NULL;
 }
@@ -150,6 +172,8 @@ static corral_result post_protections(corral_instance *instance, corral_error *e
 	if (page == end)
 		return CORRAL_OK;
 	remember_touched(worker, memory);
+	if (memory->mirror)
+		memcpy(memory->mirror + page, access + page, end - page);
 	while (memory->kind != HOST_MEMORY_PAGED && page < end) {
 		uint32_t run = page + 1;
 		while (run < end && access[run] == access[page])

@@ -128,9 +128,15 @@ static void check_sites(const struct pvm_jit_code *code, const char *what)
 }
 
 static const struct pvm_jit_options modes[] = {
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, false},    {PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_ASYNC, false},
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_NONE, false},    {PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, true},
-	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_SYNC, true}, {PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_ASYNC, false},
+	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, false, 0},
+	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_ASYNC, false, 0},
+	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_NONE, false, 0},
+	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, true, 0},
+	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_SYNC, true, 0},
+	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_ASYNC, false, 0},
+	/* page-checking code, as for paged instances in this process and in a sandbox */
+	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, false, -(1 << 21)},
+	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_SYNC, false, 65536},
 };
 
 /* Block costs that take each form of the charge: imm8, imm32, a register,

@@ -290,8 +290,8 @@ Test(jit_host, compiled_code_is_never_writable)
 	/* The step-mode variant, compiled on the first step, too. */
 	corral_instance_set_single_step(m.instance, true);
 	assert_stop(machine_run(&m), CORRAL_STEP, 3);
-	cr_assert(m.module->step_ready);
-	mapping_permissions(m.module->jit_step.code.bytes, permissions);
+	cr_assert(m.module->step.ready);
+	mapping_permissions(m.module->step.jit.code.bytes, permissions);
 	cr_assert_str_eq(permissions, "r-xp");
 	machine_free(&m);
 }
@@ -363,7 +363,7 @@ Test(jit_host, code_is_dumped_where_asked)
 
 	size_t length;
 	const uint8_t *code = corral_module_native(m.module, &length);
-	const struct pvm_jit_code *step = &m.module->jit_step.code;
+	const struct pvm_jit_code *step = &m.module->step.jit.code;
 	char path[300];
 	int found = 0;
 	for (unsigned n = 0; n < 1000 && found < 2; n++) {

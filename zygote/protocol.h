@@ -22,6 +22,8 @@
  *                              gas, exit record), which ends at the anchor
  *   ZYGOTE_ANCHOR_OFFSET       struct zygote_control: the state words, the
  *                              start-up report, the seccomp filter, rings
+ *   ZYGOTE_PAGE_TABLE_OFFSET   a paged instance's page-access table, a copy
+ *                              the host keeps for page-checking code
  *
  * Together, the JIT context just below the anchor and the control block
  * just above it are the "context page": registers, pc, gas, state word,
@@ -59,7 +61,11 @@
 #define ZYGOTE_JUMP_TABLE_MAX (1u << 21)
 #define ZYGOTE_ANCHOR_OFFSET  ((uint64_t)ZYGOTE_JUMP_TABLE_MAX * 8 + 4096)
 #define ZYGOTE_CONTROL_SIZE   (64u << 10)
-#define ZYGOTE_SHARED_SIZE    (ZYGOTE_ANCHOR_OFFSET + ZYGOTE_CONTROL_SIZE)
+/* The page-access table of a paged instance (one byte per 4 KiB guest
+ * page), which page-checking code reads: written by the host alone. */
+#define ZYGOTE_PAGE_TABLE_OFFSET (ZYGOTE_ANCHOR_OFFSET + ZYGOTE_CONTROL_SIZE)
+#define ZYGOTE_PAGE_TABLE_SIZE   (ZYGOTE_GUEST_END >> 12)
+#define ZYGOTE_SHARED_SIZE       (ZYGOTE_PAGE_TABLE_OFFSET + ZYGOTE_PAGE_TABLE_SIZE)
 
 /* ---- start-up ------------------------------------------------------------ */
 
