@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,49 @@ static void round_trips(corral_sandbox sandbox, double *median, double *p99)
 	corral_instance_free(instance);
 	corral_module_free(module);
 	corral_engine_free(engine);
+}
+
+/* The floor under any handoff between two cores: two threads passing a
+ * counter back and forth through two cache lines, one written by each, as
+ * the host and a worker do, each round trip timed alone as above. They
+ * land on whichever cores the scheduler (here, under a hypervisor) gives
+ * them, as the host and the worker do. */
+struct ping_pong {
+	_Alignas(64) uint32_t ping;
+	_Alignas(64) uint32_t pong;
+};
+
+static void *answer_pings(void *shared)
+{
+	struct ping_pong *lines = shared;
+	for (uint32_t i = 1; i <= CALLS; i++) {
+		while (__atomic_load_n(&lines->ping, __ATOMIC_ACQUIRE) != i)
+			__builtin_ia32_pause();
+		__atomic_store_n(&lines->pong, i, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static double ping_pong_median(void)
+{
+	static struct ping_pong lines;
+	lines = (struct ping_pong){0};
+	double *samples = malloc(CALLS * sizeof *samples);
+	pthread_t thread;
+	if (!samples || pthread_create(&thread, NULL, answer_pings, &lines))
+		bench_fail("cannot start the ping-pong thread");
+	for (uint32_t i = 1; i <= CALLS; i++) {
+		double begin = bench_now();
+		__atomic_store_n(&lines.ping, i, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&lines.pong, __ATOMIC_ACQUIRE) != i)
+			__builtin_ia32_pause();
+		samples[i - 1] = (bench_now() - begin) * 1e9;
+	}
+	pthread_join(thread, NULL);
+	qsort(samples, CALLS, sizeof *samples, compare_doubles);
+	double median = samples[CALLS / 2];
+	free(samples);
+	return median;
 }
 
 /* Median µs of corral_instance_new + its first run to the first host
@@ -294,6 +338,9 @@ void bench_sandbox_speed(const char *guests)
 	printf("  host-call round trip (%u calls): sandbox %.0f ns median, %.0f ns p99; in-process %.0f ns median, "
 	       "%.0f ns p99\n",
 	       CALLS, median, p99, local_median, local_p99);
+	printf("  the floor under it: two threads passing a cache line back and forth, %.0f ns median a round "
+	       "trip\n",
+	       ping_pong_median());
 	double wipe, instantiate = instantiate_from_pool(&wipe);
 	printf("  instantiate from the pool: %.1f us median (corral_instance_new on a pooled worker); freeing it, "
 	       "which wipes the worker and gives it back: %.1f us\n",
