@@ -85,10 +85,10 @@ corral_result corral_instance_new(corral_module *module, const corral_instance_c
 		 * memory. */
 		size_t below = module->jit.ready ? pvm_jit_below_anchor(module->jit.code.jump_count) : 0;
 		/* Under dynamic paging the page-access table goes below it
-		 * all, for page-checking code. */
+		 * all, where page-checking code looks for it. */
 		instance->page_table = instance->dynamic_paging && module->jit.ready;
 		if (instance->page_table)
-			below += PVM_PAGE_COUNT;
+			below = (size_t)(-(int64_t)host_jit_page_table(module));
 		result = host_memory_init(&instance->memory, below, instance->page_table, memory_kind(instance), error);
 		instance->anchor = instance->memory.view;
 	}
