@@ -77,6 +77,14 @@ static int compare_doubles(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts the samples and returns the one at `fraction` of the way up (0.5:
+ * the median). */
+static double sorted_at(double *samples, size_t count, double fraction)
+{
+	qsort(samples, count, sizeof *samples, compare_doubles);
+	return samples[(size_t)((double)count * fraction)];
+}
+
 /* Each round trip timed alone: median and 99th percentile, in ns. */
 static void round_trips(corral_sandbox sandbox, double *median, double *p99)
 {
@@ -99,9 +107,8 @@ static void round_trips(corral_sandbox sandbox, double *median, double *p99)
 	}
 	if (stop.kind != CORRAL_FINISHED)
 		bench_fail("the host-call loop ended with %s", corral_interrupt_name(stop.kind));
-	qsort(samples, CALLS, sizeof *samples, compare_doubles);
-	*median = samples[CALLS / 2];
-	*p99 = samples[CALLS * 99 / 100];
+	*median = sorted_at(samples, CALLS, 0.5);
+	*p99 = sorted_at(samples, CALLS, 0.99);
 	free(samples);
 	corral_instance_free(instance);
 	corral_module_free(module);
@@ -145,8 +152,7 @@ static double ping_pong_median(void)
 		samples[i - 1] = (bench_now() - begin) * 1e9;
 	}
 	pthread_join(thread, NULL);
-	qsort(samples, CALLS, sizeof *samples, compare_doubles);
-	double median = samples[CALLS / 2];
+	double median = sorted_at(samples, CALLS, 0.5);
 	free(samples);
 	return median;
 }
@@ -170,12 +176,10 @@ static double instantiate_from_pool(double *wipe)
 		corral_instance_free(instance);
 		wipes[i] = (bench_now() - begin) * 1e6;
 	}
-	qsort(samples, ROUNDS, sizeof *samples, compare_doubles);
-	qsort(wipes, ROUNDS, sizeof *wipes, compare_doubles);
 	corral_module_free(module);
 	corral_engine_free(engine);
-	*wipe = wipes[ROUNDS / 2];
-	return samples[ROUNDS / 2];
+	*wipe = sorted_at(wipes, ROUNDS, 0.5);
+	return sorted_at(samples, ROUNDS, 0.5);
 }
 
 /* Median ms from nothing to a worker that reports every layer in place. */
