@@ -11,6 +11,9 @@
 #   make fuzz-diff    the differential fuzzer for FUZZ_DIFF_RUNS (10^6) generated programs
 #   make format       clang-format every C file
 
+# `make` alone builds `all`, whatever rule comes first below.
+.DEFAULT_GOAL := all
+
 CC := gcc
 FUZZ_CC ?= clang-19
 BUILD ?= build

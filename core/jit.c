@@ -22,6 +22,9 @@ const uint8_t pvm_jit_register_map[PVM_REGISTER_COUNT] = {
 #define CONTEXT(field)     ((int32_t)offsetof(struct pvm_jit_context, field) - (int32_t)sizeof(struct pvm_jit_context))
 #define CONTEXT_MEM(field) x64_mem_base(ANCHOR, CONTEXT(field))
 
+/* With gas_in_rsp, rsp holds the balance plus GAS_BIAS (see jit.h). */
+#define GAS_BIAS (UINT64_C(1) << 63)
+
 /* Callee-saved registers of the SysV ABI that the guest registers overwrite. */
 static const uint8_t host_saved[] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
 #define HOST_SAVED_COUNT (sizeof host_saved / sizeof host_saved[0])
@@ -99,6 +102,7 @@ struct compiler {
 	uint32_t forward_count;
 	struct stub *stubs;
 	uint32_t stub_count;
+	uint8_t *loop_heads; /* async: bitmap by pc of the blocks that test the balance */
 	/* Trampolines, emitted first. */
 	uint8_t *exits[PVM_JIT_EXIT_COUNT];
 	const struct pvm_inst *inst; /* the instruction being compiled */
@@ -118,6 +122,11 @@ static enum x64_reg guest(unsigned index)
 	return (enum x64_reg)pvm_jit_register_map[index];
 }
 
+static bool gas_in_rsp(const struct compiler *c)
+{
+	return c->options.gas_in_rsp && c->options.gas != PVM_JIT_GAS_NONE;
+}
+
 /* ---- trampolines -------------------------------------------------------------- */
 
 /* void enter(uint8_t *anchor, const void *target): keeps the host's frame,
@@ -130,6 +139,11 @@ static void emit_enter(struct compiler *c)
 	at = x64_mov_rr(at, X64_W64, ANCHOR, X64_RDI);
 	at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(host_rsp), X64_RSP);
 	at = x64_mov_rr(at, X64_W64, SCRATCH, X64_RSI);
+	if (gas_in_rsp(c)) { /* rax is a guest register, loaded next */
+		at = x64_movabs_ri(at, X64_RAX, GAS_BIAS);
+		at = x64_alu_rm(at, X64_XOR, X64_W64, X64_RAX, CONTEXT_MEM(gas));
+		at = x64_mov_rr(at, X64_W64, X64_RSP, X64_RAX);
+	}
 	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
 		at = x64_mov_rm(at, X64_W64, guest(i), x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i));
 	at = x64_jmp_r(at, SCRATCH);
@@ -144,6 +158,11 @@ static void emit_exits(struct compiler *c)
 	uint8_t *at = leave;
 	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
 		at = x64_mov_mr(at, X64_W64, x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i), guest(i));
+	if (gas_in_rsp(c)) { /* the guest registers are stored: rax is free */
+		at = x64_movabs_ri(at, X64_RAX, GAS_BIAS);
+		at = x64_alu_rr(at, X64_XOR, X64_W64, X64_RAX, X64_RSP);
+		at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(gas), X64_RAX);
+	}
 	at = x64_mov_rm(at, X64_W64, X64_RSP, CONTEXT_MEM(host_rsp));
 	for (unsigned i = HOST_SAVED_COUNT; i-- > 0;)
 		at = x64_pop(at, (enum x64_reg)host_saved[i]);
@@ -192,11 +211,84 @@ static void jump_to_block(struct compiler *c, int cond, uint32_t target)
 	c->forward[c->forward_count++] = (struct forward_jump){.field = offset_of(c, c->at - 4), .target_pc = target};
 }
 
-/* Async metering tests the balance where execution can loop. */
-static void async_gas_check(struct compiler *c)
+/* ---- gas ------------------------------------------------------------------------ */
+
+/* Adds or subtracts an imm32 cost, or one in rcx (cost_in_scratch), to the
+ * balance wherever it lives. */
+static void gas_alu(struct compiler *c, enum x64_alu op, bool cost_in_scratch, int32_t cost)
 {
-	c->at = x64_alu_mi(c->at, X64_CMP, X64_W64, CONTEXT_MEM(gas), 0);
-	jump_to_stub(c, X64_L, STUB_GAS, c->inst->pc, 0);
+	if (gas_in_rsp(c))
+		c->at = cost_in_scratch ? x64_alu_rr(c->at, op, X64_W64, X64_RSP, SCRATCH)
+					: x64_alu_ri(c->at, op, X64_W64, X64_RSP, cost);
+	else
+		c->at = cost_in_scratch ? x64_alu_mr(c->at, op, X64_W64, CONTEXT_MEM(gas), SCRATCH)
+					: x64_alu_mi(c->at, op, X64_W64, CONTEXT_MEM(gas), cost);
+}
+
+/* The condition, right after a charge, that the balance is below zero:
+ * in rsp (biased) that is the sign bit clear. */
+static enum x64_cond overdrawn(const struct compiler *c)
+{
+	return gas_in_rsp(c) ? X64_NS : X64_L;
+}
+
+/* Async metering tests the balance only where execution can loop: every
+ * cycle of the program passes through a backward jump or branch, or a
+ * dynamic jump, so it is enough that the blocks those can reach test it,
+ * right after their own charge and on its flags. */
+static bool is_loop_head(const struct compiler *c, uint32_t pc)
+{
+	return c->loop_heads && ((c->loop_heads[pc >> 3] >> (pc & 7)) & 1);
+}
+
+static void mark_loop_head(uint8_t *loop_heads, const struct pvm_program *program, int64_t target)
+{
+	if (pvm_program_is_jump_target(program, target))
+		loop_heads[target >> 3] |= (uint8_t)(1u << (target & 7));
+}
+
+/* One look at each block's last instruction and at the jump table. */
+static void find_loop_heads(uint8_t *loop_heads, const struct pvm_program *program)
+{
+	for (uint32_t b = 0; b < program->block_count; b++) {
+		const struct pvm_block *block = &program->blocks[b];
+		uint32_t last = block->pc;
+		for (uint32_t i = 1; i < block->count; i++)
+			last += 1 + pvm_code_skip(&program->code, last);
+		struct pvm_inst inst;
+		int64_t target;
+		pvm_decode(&program->code, last, &inst);
+		if (pvm_inst_target(&inst, &target) && target <= last)
+			mark_loop_head(loop_heads, program, target);
+	}
+	for (uint32_t j = 0; j < program->blob.jump_count; j++)
+		mark_loop_head(loop_heads, program, pvm_blob_jump_entry(&program->blob, j));
+}
+
+static void charge_block(struct compiler *c, const struct pvm_block *block)
+{
+	uint64_t cost = block->cost;
+	bool sync = c->options.gas == PVM_JIT_GAS_SYNC;
+	if (c->options.gas == PVM_JIT_GAS_NONE)
+		return;
+	if (cost <= INT32_MAX) {
+		gas_alu(c, X64_SUB, false, (int32_t)cost);
+		if (sync)
+			jump_to_stub(c, overdrawn(c), STUB_GAS_REFUND, block->pc, (int32_t)cost);
+	} else if (cost <= INT64_MAX) {
+		c->at = x64_movabs_ri(c->at, SCRATCH, cost);
+		gas_alu(c, X64_SUB, true, 0);
+		if (sync)
+			jump_to_stub(c, overdrawn(c), STUB_GAS_REFUND_CX, block->pc, 0);
+	} else {
+		/* More than any balance: the interpreter's unsigned test
+		 * always fails. */
+		jump_to_stub(c, -1, STUB_GAS, block->pc, 0);
+		return;
+	}
+	/* Async: a loop head keeps what it charged, the overdraft. */
+	if (!sync && is_loop_head(c, block->pc))
+		jump_to_stub(c, overdrawn(c), STUB_GAS, block->pc, 0);
 }
 
 /* A static jump or branch (cond < 0: always) to target. */
@@ -220,31 +312,6 @@ static void move(struct compiler *c, enum x64_width width, enum x64_reg dst, enu
 {
 	if (dst != src)
 		c->at = x64_mov_rr(c->at, width, dst, src);
-}
-
-/* ---- gas ------------------------------------------------------------------------ */
-
-static void charge_block(struct compiler *c, const struct pvm_block *block)
-{
-	struct x64_mem gas = CONTEXT_MEM(gas);
-	uint64_t cost = block->cost;
-	bool sync = c->options.gas == PVM_JIT_GAS_SYNC;
-	if (c->options.gas == PVM_JIT_GAS_NONE)
-		return;
-	if (cost <= INT32_MAX) {
-		c->at = x64_alu_mi(c->at, X64_SUB, X64_W64, gas, (int32_t)cost);
-		if (sync)
-			jump_to_stub(c, X64_L, STUB_GAS_REFUND, block->pc, (int32_t)cost);
-	} else if (cost <= INT64_MAX) {
-		c->at = x64_movabs_ri(c->at, SCRATCH, cost);
-		c->at = x64_alu_mr(c->at, X64_SUB, X64_W64, gas, SCRATCH);
-		if (sync)
-			jump_to_stub(c, X64_L, STUB_GAS_REFUND_CX, block->pc, 0);
-	} else {
-		/* More than any balance: the interpreter's unsigned test
-		 * always fails. */
-		jump_to_stub(c, -1, STUB_GAS, block->pc, 0);
-	}
 }
 
 /* ---- memory ---------------------------------------------------------------------- */
@@ -555,8 +622,6 @@ static void dynamic_jump(struct compiler *c, unsigned reg, uint64_t offset, bool
 {
 	const struct pvm_program *program = c->program;
 	uint32_t count = program->blob.jump_count;
-	if (c->options.gas == PVM_JIT_GAS_ASYNC)
-		async_gas_check(c);
 	c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest(reg), (int32_t)((uint32_t)offset - 2)));
 	if (load_imm)
 		c->at = x64_mov_ri64(c->at, guest(dst), imm);
@@ -594,8 +659,6 @@ static void branch(struct compiler *c, const struct pvm_inst *inst)
 	const struct branch_row *row = &branch_rows[inst->op];
 	int64_t target;
 	pvm_inst_target(inst, &target);
-	if (c->options.gas == PVM_JIT_GAS_ASYNC && target <= inst->pc)
-		async_gas_check(c);
 	if (!row->with_imm)
 		c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, guest(inst->ra), guest(inst->rb));
 	else if (inst->imm_x == 0 && (row->cond == X64_E || row->cond == X64_NE))
@@ -607,8 +670,6 @@ static void branch(struct compiler *c, const struct pvm_inst *inst)
 
 static void jump(struct compiler *c, int64_t target)
 {
-	if (c->options.gas == PVM_JIT_GAS_ASYNC && target <= c->inst->pc)
-		async_gas_check(c);
 	static_jump(c, -1, target);
 }
 
@@ -1018,11 +1079,11 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 		break;
 	}
 	case STUB_GAS_REFUND:
-		c->at = x64_alu_mi(c->at, X64_ADD, X64_W64, CONTEXT_MEM(gas), stub->cost);
+		gas_alu(c, X64_ADD, false, stub->cost);
 		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
 		break;
 	case STUB_GAS_REFUND_CX:
-		c->at = x64_alu_mr(c->at, X64_ADD, X64_W64, CONTEXT_MEM(gas), SCRATCH);
+		gas_alu(c, X64_ADD, true, 0);
 		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
 		break;
 	case STUB_GAS:
@@ -1043,6 +1104,7 @@ static void release_scratch(struct compiler *c, const struct pvm_allocator *allo
 	pvm_release(allocator, c->forward, (size_t)program->instruction_count * sizeof *c->forward);
 	pvm_release(allocator, c->stubs,
 		    ((size_t)program->instruction_count * STUBS_PER_INST + program->block_count) * sizeof *c->stubs);
+	pvm_release(allocator, c->loop_heads, (size_t)program->code.length / 8 + 1);
 }
 
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
@@ -1072,7 +1134,13 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
-	if (!c.entry_at || !c.forward || !c.stubs || !code->sites || !code->jump_offsets) {
+	if (options->gas == PVM_JIT_GAS_ASYNC) {
+		c.loop_heads = pvm_allocate(allocator, (size_t)program->code.length / 8 + 1);
+		if (c.loop_heads)
+			find_loop_heads(c.loop_heads, program);
+	}
+	if (!c.entry_at || !c.forward || !c.stubs || !code->sites || !code->jump_offsets ||
+	    (options->gas == PVM_JIT_GAS_ASYNC && !c.loop_heads)) {
 		release_scratch(&c, allocator);
 		pvm_jit_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory compiling %u instructions", program->instruction_count);

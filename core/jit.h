@@ -42,10 +42,10 @@ enum pvm_jit_gas {
 	/* Exact, as the interpreter: at each block start the block's cost is
 	 * subtracted and a negative balance stops there with gas unchanged. */
 	PVM_JIT_GAS_SYNC,
-	/* Each block's cost is subtracted without a test; the balance is tested
-	 * only where execution can loop (backward jumps and branches, dynamic
-	 * jumps) and at exits, so running out is noticed late, with the
-	 * overdraft left in gas. */
+	/* Each block's cost is subtracted; the balance is tested only where
+	 * execution can loop (right after the charge of a block that a
+	 * backward jump or branch, or the jump table, leads to) and at exits,
+	 * so running out is noticed late, with the overdraft left in gas. */
 	PVM_JIT_GAS_ASYNC,
 	/* No metering: gas is never read or written. */
 	PVM_JIT_GAS_NONE,
@@ -55,6 +55,16 @@ enum pvm_jit_gas {
 struct pvm_jit_options {
 	enum pvm_jit_memory memory;
 	enum pvm_jit_gas gas;
+	/* Keep the balance in rsp while compiled code runs, rather than in the
+	 * context: a block's charge is then one register subtract, not a
+	 * read-modify-write of memory that the next block's charge waits for.
+	 * rsp holds no stack meanwhile, so this is only for a process whose
+	 * every signal handler runs on an alternate stack (the sandbox's
+	 * zygote). rsp holds gas + 2^63: a balance of 0 or more is a
+	 * non-canonical address, never mistaken for one on the alternate
+	 * stack, and "out of gas" is the sign bit clear. The trampolines move
+	 * the balance between rsp and the context's gas field. */
+	bool gas_in_rsp;
 	/* Step mode: every instruction boundary is an exit (PVM_JIT_EXIT_STEP),
 	 * for single-stepping and the lock-step cross-check. */
 	bool step;

@@ -93,6 +93,8 @@ struct pvm_jit_options host_jit_options(const corral_module *module, enum host_j
 	return (struct pvm_jit_options){
 		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
 		.gas = gas_of_metering[module->metering],
+		/* The zygote runs every signal handler on an alternate stack. */
+		.gas_in_rsp = module->sandboxed,
 		.step = variant == HOST_JIT_STEP,
 		.page_table = variant == HOST_JIT_PAGED ? host_jit_page_table(module) : 0,
 	};

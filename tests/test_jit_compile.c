@@ -127,16 +127,25 @@ static void check_sites(const struct pvm_jit_code *code, const char *what)
 		      "%s: the stubs outgrew their room", what);
 }
 
+#define MODE(memory_model, metering, ...)                                                           \
+	{                                                                                           \
+		.memory = PVM_JIT_MEMORY_##memory_model, .gas = PVM_JIT_GAS_##metering, __VA_ARGS__ \
+	}
+
 static const struct pvm_jit_options modes[] = {
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, false, 0},
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_ASYNC, false, 0},
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_NONE, false, 0},
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, true, 0},
-	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_SYNC, true, 0},
-	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_ASYNC, false, 0},
+	MODE(BASE, SYNC),
+	MODE(BASE, ASYNC),
+	MODE(BASE, NONE),
+	MODE(BASE, SYNC, .step = true),
+	MODE(ABSOLUTE, SYNC, .step = true),
+	MODE(ABSOLUTE, ASYNC),
 	/* page-checking code, as for paged instances in this process and in a sandbox */
-	{PVM_JIT_MEMORY_BASE, PVM_JIT_GAS_SYNC, false, -(1 << 21)},
-	{PVM_JIT_MEMORY_ABSOLUTE, PVM_JIT_GAS_SYNC, false, 65536},
+	MODE(BASE, SYNC, .page_table = -(1 << 21)),
+	MODE(ABSOLUTE, SYNC, .page_table = 65536),
+	/* the balance in rsp, as in a sandbox */
+	MODE(ABSOLUTE, SYNC, .gas_in_rsp = true),
+	MODE(ABSOLUTE, ASYNC, .gas_in_rsp = true),
+	MODE(ABSOLUTE, SYNC, .gas_in_rsp = true, .step = true, .page_table = 65536),
 };
 
 /* Block costs that take each form of the charge: imm8, imm32, a register,

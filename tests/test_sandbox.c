@@ -229,3 +229,68 @@ Test(sandbox, with_gas_an_endless_loop_runs_out_of_gas_in_the_sandbox)
 	corral_module_free(module);
 	corral_engine_free(engine);
 }
+
+/* In the sandbox compiled code keeps the balance in rsp
+ * (pvm_jit_options.gas_in_rsp), so the zygote's signal handlers run on a
+ * stack of their own: a store that faults in a metered run becomes an
+ * exit with the interpreter's state and balance, and the worker lives on
+ * for the next instance. Delivered at rsp, the signal would kill it. */
+Test(sandbox, a_fault_in_a_metered_run_is_an_exit_with_the_exact_balance)
+{
+	static const char source[] = "load_imm r1, 7\nadd_imm_64 r1, r1, 9\nstore_ind_u32 r1, r1, 0\n" HALT;
+	corral_engine_config config;
+	corral_engine_config_init(&config);
+	config.backend = CORRAL_BACKEND_INTERPRETER;
+	corral_engine *interpreter;
+	corral_error error;
+	cr_assert_eq(corral_engine_new(&config, &interpreter, &error), CORRAL_OK, "%s", error.message);
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *modules[2] = {support_module(interpreter, source, CORRAL_METERING_SYNC),
+				     support_module(engine, source, CORRAL_METERING_SYNC)};
+	corral_instance *instances[2];
+	corral_interrupt stops[2];
+	for (int i = 0; i < 2; i++) {
+		instances[i] = support_instance(modules[i], 100);
+		stops[i] = corral_instance_run(instances[i]);
+	}
+	cr_assert_neq(stops[0].kind, CORRAL_FINISHED, "the store faults");
+	cr_assert_eq(stops[1].kind, stops[0].kind, "%s against %s", corral_interrupt_name(stops[1].kind),
+		     corral_interrupt_name(stops[0].kind));
+	cr_assert_eq(corral_instance_pc(instances[1]), corral_instance_pc(instances[0]));
+	cr_assert_eq(corral_instance_gas(instances[1]), corral_instance_gas(instances[0]));
+	cr_assert_lt(corral_instance_gas(instances[1]), 100);
+	cr_assert_eq(corral_instance_reg(instances[1], 1), 16);
+	pid_t worker = instances[1]->worker->process.pid;
+	corral_instance_free(instances[1]);
+	instances[1] = support_instance(modules[1], 100);
+	cr_assert_eq(instances[1]->worker->process.pid, worker, "the worker lives on");
+	cr_assert_eq(corral_instance_run(instances[1]).kind, stops[0].kind);
+	for (int i = 0; i < 2; i++) {
+		corral_instance_free(instances[i]);
+		corral_module_free(modules[i]);
+	}
+	corral_engine_free(engine);
+	corral_engine_free(interpreter);
+}
+
+/* Async metering tests the balance at the loop's head, right after its
+ * charge of 2: the run stops one trip late at most, the overdraft kept. */
+Test(sandbox, async_gas_stops_at_the_loop_head_with_the_overdraft)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module = support_module(engine, LOOP, CORRAL_METERING_ASYNC);
+	const int64_t starts[] = {1000, 999, -5};
+	const int64_t lefts[] = {-2, -1, -7};
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		corral_instance *instance = support_instance(module, starts[i]);
+		corral_interrupt stop = corral_instance_run(instance);
+		cr_assert_eq(stop.kind, CORRAL_OUT_OF_GAS, "%s", corral_interrupt_name(stop.kind));
+		cr_assert_eq(corral_instance_pc(instance), 0);
+		cr_assert_eq(corral_instance_gas(instance), lefts[i], "from %lld: %lld left", (long long)starts[i],
+			     (long long)corral_instance_gas(instance));
+		cr_assert_eq(corral_instance_reg(instance, 1), (uint64_t)(starts[i] > 0 ? starts[i] / 2 : 0));
+		corral_instance_free(instance);
+	}
+	corral_module_free(module);
+	corral_engine_free(engine);
+}

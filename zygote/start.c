@@ -111,6 +111,11 @@ struct kernel_sigaction {
 #define SA_RESTORER 0x04000000
 #endif
 
+/* Where every handler runs: compiled code keeps the gas balance in rsp
+ * (pvm_jit_options.gas_in_rsp), so a signal must not build its frame at
+ * rsp. Handlers here only write a few words of the context page. */
+static uint8_t signal_stack[16384] __attribute__((aligned(16)));
+
 /* ---- entry ----------------------------------------------------------------- */
 
 /* The kernel's stack: argc, argv, NULL, envp, NULL, auxv. */
@@ -371,7 +376,7 @@ static void handle(int signal, void (*handler)(int, void *, void *))
 {
 	struct kernel_sigaction action = {
 		.handler = handler,
-		.flags = SA_SIGINFO | SA_NODEFER | SA_RESTORER,
+		.flags = SA_SIGINFO | SA_NODEFER | SA_RESTORER | SA_ONSTACK,
 		.restorer = zygote_restorer,
 	};
 	check(ZYGOTE_STEP_SIGNALS, zygote_syscall6(SYS_rt_sigaction, signal, (long)&action, 0, 8, 0, 0));
@@ -383,6 +388,8 @@ static void handle(int signal, void (*handler)(int, void *, void *))
  * The host blocked every signal before it cloned us: unblock them. */
 static void install_handlers(void)
 {
+	stack_t alternate = {.ss_sp = signal_stack, .ss_size = sizeof signal_stack};
+	check(ZYGOTE_STEP_SIGNALS, zygote_syscall3(SYS_sigaltstack, (long)&alternate, 0, 0));
 	handle(SIGSEGV, zygote_on_fault);
 	handle(SIGBUS, zygote_on_fault);
 	handle(SIGILL, zygote_on_fault);

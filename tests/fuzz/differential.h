@@ -7,9 +7,10 @@
  * compiler (JIT) with exact gas metering, straight through and
  * single-stepped; the JIT with asynchronous metering and with none; the JIT
  * under dynamic paging (its pages served through userfaultfd), in this
- * process and in the sandbox; and, for the programs a harness asks it for,
- * the JIT in lock step with the interpreter (the engine's cross_check). Each starts from the same state
- * (the pages below, filled with patterns, the registers below, a pc and a
+ * process and in the sandbox; the sandboxed JIT with async metering too;
+ * and, for the programs a harness asks it for, the JIT in lock step with
+ * the interpreter (the engine's cross_check). Each starts from the same
+ * state (the pages below, filled with patterns, the registers below, a pc and a
  * budget), answers host calls the same way, serves page faults by mapping
  * the page, and must meet the same interrupts and end in the same state
  * (registers, pc, gas, memory) as the interpreter straight through, except
@@ -412,6 +413,21 @@ static void differential_check(corral_module *module, uint32_t pc, bool comparab
 		differential_compare(&straight, &stepped, true);
 }
 
+/* Async metering, whose balance lives in rsp in the sandbox: as exact
+ * metering where the interpreter never ran out, else an overdraft. */
+static void differential_async(const struct differential_program *program, enum differential_engine kind,
+			       const char *way, const struct trace *interp)
+{
+	struct trace async;
+	corral_module *module = differential_module(program, kind, CORRAL_METERING_ASYNC);
+	differential_way(program, module, way, false, false, METER_ASYNC, &async);
+	corral_module_free(module);
+	if (ran_out_of_gas(interp))
+		differential_compare_overdraft(interp, &async);
+	else
+		differential_compare(interp, &async, true);
+}
+
 /* Runs the program every way and compares. Returns false, with `error`
  * filled, when the interpreter refuses the program (the caller decides
  * whether that is a bug). Every way gets an instance of its own, so sbrk's
@@ -437,13 +453,7 @@ static bool differential_check_program(const struct differential_program *progra
 	corral_module_free(module);
 	differential_compare(&interp, &other, true);
 
-	module = differential_module(program, ENGINE_JIT, CORRAL_METERING_ASYNC);
-	differential_way(program, module, "the JIT with async metering", false, false, METER_ASYNC, &other);
-	corral_module_free(module);
-	if (ran_out_of_gas(&interp))
-		differential_compare_overdraft(&interp, &other);
-	else
-		differential_compare(&interp, &other, true);
+	differential_async(program, ENGINE_JIT, "the JIT with async metering", &interp);
 
 	/* Unmetered, a loop the budget ended on the interpreter never ends. */
 	if (!ran_out_of_gas(&interp)) {
@@ -464,6 +474,7 @@ static bool differential_check_program(const struct differential_program *progra
 				 METER_EXACT, &other);
 		corral_module_free(module);
 		differential_compare(&interp, &other, true);
+		differential_async(program, ENGINE_SANDBOX, "the JIT in the sandbox with async metering", &interp);
 	}
 
 	if (program->lock_step) {
