@@ -18,11 +18,12 @@ const uint8_t pvm_jit_register_map[PVM_REGISTER_COUNT] = {
 #define SCRATCH X64_RCX
 #define ANCHOR  X64_R15
 
-/* The context's fields, as displacements from the anchor. */
+/* The context's fields, as displacements from the anchor; CONTEXT_MEM is
+ * the operand for the compiler `c` in scope (the anchor is in r15 or GS). */
 #define CONTEXT(field)     ((int32_t)offsetof(struct pvm_jit_context, field) - (int32_t)sizeof(struct pvm_jit_context))
-#define CONTEXT_MEM(field) x64_mem_base(ANCHOR, CONTEXT(field))
+#define CONTEXT_MEM(field) anchor_mem(c, CONTEXT(field))
 
-/* With gas_in_rsp, rsp holds the balance plus GAS_BIAS (see jit.h). */
+/* In rsp the balance is biased by 2^63 (see enum pvm_jit_gas_home). */
 #define GAS_BIAS (UINT64_C(1) << 63)
 
 /* Callee-saved registers of the SysV ABI that the guest registers overwrite. */
@@ -122,9 +123,30 @@ static enum x64_reg guest(unsigned index)
 	return (enum x64_reg)pvm_jit_register_map[index];
 }
 
-static bool gas_in_rsp(const struct compiler *c)
+/* Where the balance lives; without metering, nowhere that costs a
+ * register or moves the anchor. */
+static enum pvm_jit_gas_home gas_home(const struct compiler *c)
 {
-	return c->options.gas_in_rsp && c->options.gas != PVM_JIT_GAS_NONE;
+	return c->options.gas == PVM_JIT_GAS_NONE ? PVM_JIT_GAS_IN_CONTEXT : c->options.gas_home;
+}
+
+static bool anchor_in_gs(const struct compiler *c)
+{
+	return gas_home(c) == PVM_JIT_GAS_IN_R15;
+}
+
+/* [anchor + disp] */
+static struct x64_mem anchor_mem(const struct compiler *c, int32_t disp)
+{
+	return anchor_in_gs(c) ? x64_mem_gs(x64_mem_base(X64_NO_BASE, disp)) : x64_mem_base(ANCHOR, disp);
+}
+
+/* [anchor + index * scale + disp] */
+static struct x64_mem anchor_index(const struct compiler *c, enum x64_reg index, unsigned scale, int32_t disp)
+{
+	if (!anchor_in_gs(c))
+		return x64_mem_index(ANCHOR, index, scale, disp);
+	return x64_mem_gs(scale == 1 ? x64_mem_base(index, disp) : x64_mem_index(X64_NO_BASE, index, scale, disp));
 }
 
 /* ---- trampolines -------------------------------------------------------------- */
@@ -136,16 +158,24 @@ static void emit_enter(struct compiler *c)
 	uint8_t *at = c->at;
 	for (unsigned i = 0; i < HOST_SAVED_COUNT; i++)
 		at = x64_push(at, (enum x64_reg)host_saved[i]);
-	at = x64_mov_rr(at, X64_W64, ANCHOR, X64_RDI);
+	if (anchor_in_gs(c)) { /* rax is a guest register, loaded below */
+		at = x64_rdgsbase(at, X64_RAX);
+		at = x64_mov_mr(at, X64_W64, x64_mem_base(X64_RDI, CONTEXT(host_gs_base)), X64_RAX);
+		at = x64_wrgsbase(at, X64_RDI);
+	} else {
+		at = x64_mov_rr(at, X64_W64, ANCHOR, X64_RDI);
+	}
 	at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(host_rsp), X64_RSP);
 	at = x64_mov_rr(at, X64_W64, SCRATCH, X64_RSI);
-	if (gas_in_rsp(c)) { /* rax is a guest register, loaded next */
+	if (gas_home(c) == PVM_JIT_GAS_IN_RSP) {
 		at = x64_movabs_ri(at, X64_RAX, GAS_BIAS);
 		at = x64_alu_rm(at, X64_XOR, X64_W64, X64_RAX, CONTEXT_MEM(gas));
 		at = x64_mov_rr(at, X64_W64, X64_RSP, X64_RAX);
+	} else if (gas_home(c) == PVM_JIT_GAS_IN_R15) {
+		at = x64_mov_rm(at, X64_W64, X64_R15, CONTEXT_MEM(gas));
 	}
 	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
-		at = x64_mov_rm(at, X64_W64, guest(i), x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i));
+		at = x64_mov_rm(at, X64_W64, guest(i), anchor_mem(c, CONTEXT(regs) + 8 * (int32_t)i));
 	at = x64_jmp_r(at, SCRATCH);
 	c->at = at;
 }
@@ -157,13 +187,20 @@ static void emit_exits(struct compiler *c)
 	uint8_t *leave = c->at;
 	uint8_t *at = leave;
 	for (unsigned i = 0; i < PVM_REGISTER_COUNT; i++)
-		at = x64_mov_mr(at, X64_W64, x64_mem_base(ANCHOR, CONTEXT(regs) + 8 * (int32_t)i), guest(i));
-	if (gas_in_rsp(c)) { /* the guest registers are stored: rax is free */
+		at = x64_mov_mr(at, X64_W64, anchor_mem(c, CONTEXT(regs) + 8 * (int32_t)i), guest(i));
+	/* The guest registers are stored: rax is free. */
+	if (gas_home(c) == PVM_JIT_GAS_IN_RSP) {
 		at = x64_movabs_ri(at, X64_RAX, GAS_BIAS);
 		at = x64_alu_rr(at, X64_XOR, X64_W64, X64_RAX, X64_RSP);
 		at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(gas), X64_RAX);
+	} else if (gas_home(c) == PVM_JIT_GAS_IN_R15) {
+		at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(gas), X64_R15);
 	}
 	at = x64_mov_rm(at, X64_W64, X64_RSP, CONTEXT_MEM(host_rsp));
+	if (anchor_in_gs(c)) {
+		at = x64_mov_rm(at, X64_W64, X64_RAX, CONTEXT_MEM(host_gs_base));
+		at = x64_wrgsbase(at, X64_RAX);
+	}
 	for (unsigned i = HOST_SAVED_COUNT; i-- > 0;)
 		at = x64_pop(at, (enum x64_reg)host_saved[i]);
 	at = x64_ret(at);
@@ -217,9 +254,13 @@ static void jump_to_block(struct compiler *c, int cond, uint32_t target)
  * balance wherever it lives. */
 static void gas_alu(struct compiler *c, enum x64_alu op, bool cost_in_scratch, int32_t cost)
 {
-	if (gas_in_rsp(c))
-		c->at = cost_in_scratch ? x64_alu_rr(c->at, op, X64_W64, X64_RSP, SCRATCH)
-					: x64_alu_ri(c->at, op, X64_W64, X64_RSP, cost);
+	static const enum x64_reg registers[PVM_JIT_GAS_HOME_COUNT] = {
+		[PVM_JIT_GAS_IN_RSP] = X64_RSP,
+		[PVM_JIT_GAS_IN_R15] = X64_R15,
+	};
+	if (gas_home(c) != PVM_JIT_GAS_IN_CONTEXT)
+		c->at = cost_in_scratch ? x64_alu_rr(c->at, op, X64_W64, registers[gas_home(c)], SCRATCH)
+					: x64_alu_ri(c->at, op, X64_W64, registers[gas_home(c)], cost);
 	else
 		c->at = cost_in_scratch ? x64_alu_mr(c->at, op, X64_W64, CONTEXT_MEM(gas), SCRATCH)
 					: x64_alu_mi(c->at, op, X64_W64, CONTEXT_MEM(gas), cost);
@@ -229,7 +270,7 @@ static void gas_alu(struct compiler *c, enum x64_alu op, bool cost_in_scratch, i
  * in rsp (biased) that is the sign bit clear. */
 static enum x64_cond overdrawn(const struct compiler *c)
 {
-	return gas_in_rsp(c) ? X64_NS : X64_L;
+	return gas_home(c) == PVM_JIT_GAS_IN_RSP ? X64_NS : X64_L;
 }
 
 /* Async metering tests the balance only where execution can loop: every
@@ -329,14 +370,14 @@ static struct x64_mem guest_address(struct compiler *c, int base_reg, uint32_t o
 	}
 	if (base_reg < 0) {
 		if (offset <= INT32_MAX)
-			return x64_mem_base(ANCHOR, (int32_t)offset);
+			return anchor_mem(c, (int32_t)offset);
 		c->at = x64_mov_ri32(c->at, SCRATCH, offset);
 	} else if (offset == 0) {
 		c->at = x64_mov_rr(c->at, X64_W32, SCRATCH, guest((unsigned)base_reg));
 	} else {
 		c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
 	}
-	return x64_mem_index(ANCHOR, SCRATCH, 1, 0);
+	return anchor_index(c, SCRATCH, 1, 0);
 }
 
 /* With a page table (pvm_jit_options.page_table): the page of the access's
@@ -349,11 +390,11 @@ static void check_page(struct compiler *c, int base_reg, uint32_t offset, enum p
 		return;
 	struct x64_mem entry;
 	if (base_reg < 0) {
-		entry = x64_mem_base(ANCHOR, table + (int32_t)(offset >> PVM_PAGE_SHIFT));
+		entry = anchor_mem(c, table + (int32_t)(offset >> PVM_PAGE_SHIFT));
 	} else {
 		c->at = x64_lea(c->at, X64_W32, SCRATCH, x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
 		c->at = x64_shift_ri(c->at, X64_SHR, X64_W32, SCRATCH, PVM_PAGE_SHIFT);
-		entry = x64_mem_index(ANCHOR, SCRATCH, 1, table);
+		entry = anchor_index(c, SCRATCH, 1, table);
 	}
 	c->at = x64_alu_mi(c->at, X64_CMP, X64_W8, entry, (int32_t)need);
 	jump_to_stub(c, X64_B, STUB_FAULT, c->inst->pc, 0);
@@ -633,7 +674,7 @@ static void dynamic_jump(struct compiler *c, unsigned reg, uint64_t offset, bool
 	if (program->bad_jump_entries)
 		store_exit_pc(c, c->inst->pc);
 	int32_t table = -(int32_t)(PVM_JIT_CONTEXT_SIZE + 8 * count);
-	c->at = x64_jmp_m(c->at, x64_mem_index(ANCHOR, SCRATCH, 8, table));
+	c->at = x64_jmp_m(c->at, anchor_index(c, SCRATCH, 8, table));
 }
 
 /* ---- one instruction ------------------------------------------------------------------ */

@@ -7,6 +7,8 @@
  * jump to the instruction's code. rcx is the one scratch register and r15 the
  * anchor: the context below it (gas, exit record, saved registers, the native
  * jump table) and, in the in-process memory model, guest address 0 above it.
+ * With metering the balance may take a register of its own (enum
+ * pvm_jit_gas_home): rsp, or r15 with the anchor moved to GS's base.
  *
  * Leaving compiled code: a site stores the PVM pc (and an argument) in the
  * context and jumps to the trampoline of its kind; the trampoline stores the
@@ -52,19 +54,31 @@ enum pvm_jit_gas {
 	PVM_JIT_GAS_COUNT,
 };
 
+/* A charge to the context's gas field is a read-modify-write of memory
+ * that the next block's charge waits for; in a register it is one
+ * subtract. Both registers it can live in are taken otherwise. */
+enum pvm_jit_gas_home {
+	PVM_JIT_GAS_IN_CONTEXT,
+	/* rsp, which then holds no stack: only for a process whose every
+	 * signal handler runs on an alternate stack (the sandbox's zygote).
+	 * It holds gas + 2^63: a balance of 0 or more is a non-canonical
+	 * address, never mistaken for one on the alternate stack, and "out of
+	 * gas" is the sign bit clear. */
+	PVM_JIT_GAS_IN_RSP,
+	/* r15, the anchor moving to GS's base: the enter trampoline saves the
+	 * host's GS base and sets the anchor there (rdgsbase and wrgsbase,
+	 * which need FSGSBASE from the CPU and the kernel) and the way out
+	 * puts it back. Accesses to the context, the jump table, the page
+	 * table and in-process guest memory take a GS prefix. */
+	PVM_JIT_GAS_IN_R15,
+	PVM_JIT_GAS_HOME_COUNT,
+};
+
 struct pvm_jit_options {
 	enum pvm_jit_memory memory;
 	enum pvm_jit_gas gas;
-	/* Keep the balance in rsp while compiled code runs, rather than in the
-	 * context: a block's charge is then one register subtract, not a
-	 * read-modify-write of memory that the next block's charge waits for.
-	 * rsp holds no stack meanwhile, so this is only for a process whose
-	 * every signal handler runs on an alternate stack (the sandbox's
-	 * zygote). rsp holds gas + 2^63: a balance of 0 or more is a
-	 * non-canonical address, never mistaken for one on the alternate
-	 * stack, and "out of gas" is the sign bit clear. The trampolines move
-	 * the balance between rsp and the context's gas field. */
-	bool gas_in_rsp;
+	/* Where the balance lives while compiled code runs (with metering). */
+	enum pvm_jit_gas_home gas_home;
 	/* Step mode: every instruction boundary is an exit (PVM_JIT_EXIT_STEP),
 	 * for single-stepping and the lock-step cross-check. */
 	bool step;
@@ -99,6 +113,7 @@ struct pvm_jit_context {
 	uint64_t regs[PVM_REGISTER_COUNT]; /* written by the exit trampolines, read by pvm_jit_enter */
 	uint64_t saved_rax, saved_rdx;     /* guest values of rax and rdx around mul and div */
 	uint64_t host_rsp;                 /* the host's stack, for leaving */
+	uint64_t host_gs_base;             /* PVM_JIT_GAS_IN_R15: put back when leaving */
 	uint64_t exit_argument;
 	uint32_t exit_kind; /* enum pvm_jit_exit */
 	uint32_t exit_pc;

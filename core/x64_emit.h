@@ -7,8 +7,9 @@
  *
  * Nothing checks for room: the caller reserves X64_MAX_INSTRUCTION bytes per
  * instruction (x64_nop and x64_align excepted, which write what they are asked
- * for). The longest form here is 13 bytes: 0x67, REX, opcode, ModRM, SIB,
- * disp32, imm32 (mov qword [ebase + eindex + disp32], imm32).
+ * for). The longest form here is 13 bytes: 0x67 or the GS prefix, REX,
+ * opcode, ModRM, SIB, disp32, imm32 (mov qword [ebase + eindex + disp32],
+ * imm32).
  *
  * Names say what is emitted; the suffix says where the operands are: r a
  * register, m memory, i an immediate, destination first (x64_mov_mr stores).
@@ -44,6 +45,9 @@ enum x64_reg {
 
 /* The base of a RIP-relative memory operand: not a register anywhere else. */
 #define X64_RIP_BASE 16
+/* The base of an operand that has none: [index * scale + disp32] or
+ * [disp32], which with a segment (x64_mem_gs) count from its base. */
+#define X64_NO_BASE 17
 
 /* Operand width: 16 bits is the 0x66 prefix, 64 bits REX.W, 8 bits a
  * separate opcode. A 32-bit result clears bits 63:32 of its register; an 8-
@@ -128,16 +132,20 @@ static inline enum x64_cond x64_cond_invert(enum x64_cond cond)
  * where disp counts from the end of the instruction, after any immediate.
  * rsp cannot be an index: its encoding means "no index".
  *
+ * gs (the 0x65 prefix) adds GS's base to the address: compiled code that
+ * keeps its anchor there rather than in a register.
+ *
  * addr32 (the 0x67 prefix) computes the address in 32 bits: the low halves of
  * base and index are added to disp mod 2^32 and the sum is zero-extended. Guest
  * memory is the low 4 GiB of the sandbox, so a guest address wraps exactly as
  * the PVM's does. */
 struct x64_mem {
-	uint8_t base;  /* enum x64_reg, or X64_RIP_BASE */
+	uint8_t base;  /* enum x64_reg, X64_RIP_BASE or X64_NO_BASE */
 	uint8_t index; /* enum x64_reg, when has_index */
 	uint8_t scale; /* 1, 2, 4 or 8 */
 	bool has_index;
 	bool addr32;
+	bool gs;
 	int32_t disp;
 };
 
@@ -163,6 +171,12 @@ static inline struct x64_mem x64_mem_rip(int32_t disp)
 static inline struct x64_mem x64_mem_addr32(struct x64_mem mem)
 {
 	mem.addr32 = true;
+	return mem;
+}
+
+static inline struct x64_mem x64_mem_gs(struct x64_mem mem)
+{
+	mem.gs = true;
 	return mem;
 }
 
@@ -296,11 +310,19 @@ static inline uint8_t *x64_operand_in_opcode(uint8_t *at, uint32_t opcode, enum 
 static inline uint8_t *x64_operand_mem(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg,
 				       struct x64_mem mem)
 {
-	bool rip = mem.base == X64_RIP_BASE;
+	bool rip = mem.base == X64_RIP_BASE, no_base = mem.base == X64_NO_BASE;
 	unsigned index = mem.has_index ? mem.index : 0;
-	at = x64_opcode(at, opcode, width, mem.addr32, x64_rex(width, reg, index, rip ? 0 : mem.base));
+	if (mem.gs)
+		*at++ = 0x65;
+	at = x64_opcode(at, opcode, width, mem.addr32, x64_rex(width, reg, index, rip || no_base ? 0 : mem.base));
 	if (rip) {
 		*at++ = x64_modrm(0, reg, 5);
+		return x64_imm32(at, (uint32_t)mem.disp);
+	}
+	if (no_base) { /* SIB with base rbp and mod 0: no base, disp32 */
+		*at++ = x64_modrm(0, reg, 4);
+		*at++ = x64_modrm(mem.has_index ? (unsigned)__builtin_ctz(mem.scale) : 0,
+				  mem.has_index ? mem.index : X64_RSP, X64_RBP);
 		return x64_imm32(at, (uint32_t)mem.disp);
 	}
 	unsigned mod = mem.disp == 0 && (mem.base & 7) != X64_RBP ? 0 : x64_fits8(mem.disp) ? 1 : 2;
@@ -675,6 +697,18 @@ static inline uint8_t *x64_push(uint8_t *at, enum x64_reg reg)
 static inline uint8_t *x64_pop(uint8_t *at, enum x64_reg reg)
 {
 	return x64_operand_in_opcode(at, 0x58, X64_W32, reg);
+}
+
+/* rdgsbase / wrgsbase r64 (F3 REX.W 0F AE /1 and /3): read or set GS's
+ * base, where the CPU and the kernel allow it (FSGSBASE). */
+static inline uint8_t *x64_rdgsbase(uint8_t *at, enum x64_reg reg)
+{
+	return x64_operand_reg(at, 0xF30FAE, X64_W64, 1, reg);
+}
+
+static inline uint8_t *x64_wrgsbase(uint8_t *at, enum x64_reg reg)
+{
+	return x64_operand_reg(at, 0xF30FAE, X64_W64, 3, reg);
 }
 
 /* The undefined instruction: a trap that is not a breakpoint. */

@@ -204,6 +204,8 @@ corral_result host_jit_compile(corral_module *module, enum host_jit_variant vari
 void host_jit_release(struct host_jit *jit);
 /* What a module's code is compiled with (memory model, gas metering). */
 struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant);
+/* Whether the kernel lets this process set GS's base (FSGSBASE). */
+bool host_jit_fsgsbase(void);
 /* Where a paged instance's page-access table lies, as a displacement from
  * the anchor: in a sandbox worker, its shared region's
  * (ZYGOTE_PAGE_TABLE_OFFSET); in this process, the start of the bytes

@@ -14,11 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "host/internal.h"
 #include "zygote/protocol.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1ul << 1) /* Linux 5.9 */
+#endif
 
 corral_result host_jit_check_cpu(corral_error *error)
 {
@@ -88,13 +93,32 @@ int32_t host_jit_page_table(const corral_module *module)
 	return -(int32_t)(pvm_jit_below_anchor(module->program.blob.jump_count) + PVM_PAGE_COUNT);
 }
 
+bool host_jit_fsgsbase(void)
+{
+	return getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+}
+
+/* In a sandbox the balance goes in rsp: the zygote runs every signal
+ * handler on an alternate stack. In this process signals are the
+ * embedder's, so rsp must stay a stack: the balance goes in r15 where the
+ * kernel lets code set GS's base (FSGSBASE, Linux 5.9), for the anchor to
+ * move there, and stays in the context otherwise. CORRAL_JIT_GAS_IN_CONTEXT
+ * set (to anything) keeps it there, as on a CPU without FSGSBASE, for
+ * tests. */
+static enum pvm_jit_gas_home gas_home(const corral_module *module)
+{
+	if (module->sandboxed)
+		return PVM_JIT_GAS_IN_RSP;
+	return host_jit_fsgsbase() && !getenv("CORRAL_JIT_GAS_IN_CONTEXT") ? PVM_JIT_GAS_IN_R15
+									   : PVM_JIT_GAS_IN_CONTEXT;
+}
+
 struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant)
 {
 	return (struct pvm_jit_options){
 		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
 		.gas = gas_of_metering[module->metering],
-		/* The zygote runs every signal handler on an alternate stack. */
-		.gas_in_rsp = module->sandboxed,
+		.gas_home = gas_home(module),
 		.step = variant == HOST_JIT_STEP,
 		.page_table = variant == HOST_JIT_PAGED ? host_jit_page_table(module) : 0,
 	};

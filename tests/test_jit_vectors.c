@@ -15,27 +15,31 @@
 #include "tests/support.h"
 
 struct vector_case {
-	char folder[48]; /* under $CORRAL_VECTORS/pvm */
-	char flags[64];  /* for corral vectors */
+	char folder[48];      /* under $CORRAL_VECTORS/pvm */
+	char flags[64];       /* for corral vectors */
+	char environment[48]; /* before the command */
 };
 
 static const struct vector_case vector_cases[] = {
-	{"v0.4/programs", "--backend jit --sandbox none"},
-	{"v0.4/programs", "--backend jit --sandbox linux"},
-	{"v0.4/programs", "--backend interp"},
-	{"v0.4/programs", "--backend jit --sandbox none --cross-check"},
-	{"v0.4/programs", "--backend jit --sandbox linux --cross-check"},
+	{"v0.4/programs", "--backend jit --sandbox none", ""},
+	{"v0.4/programs", "--backend jit --sandbox linux", ""},
+	{"v0.4/programs", "--backend interp", ""},
+	{"v0.4/programs", "--backend jit --sandbox none --cross-check", ""},
+	{"v0.4/programs", "--backend jit --sandbox linux --cross-check", ""},
 	/* the per-block costs the vectors list */
-	{"gas-model/programs", "--backend jit --sandbox none"},
-	{"gas-model/programs", "--backend jit --sandbox linux"},
-	{"gas-model/programs", "--backend interp"},
-	{"gas-model/programs", "--backend jit --sandbox none --cross-check"},
+	{"gas-model/programs", "--backend jit --sandbox none", ""},
+	{"gas-model/programs", "--backend jit --sandbox linux", ""},
+	{"gas-model/programs", "--backend interp", ""},
+	{"gas-model/programs", "--backend jit --sandbox none --cross-check", ""},
+	/* the balance in the context, as on a CPU without FSGSBASE */
+	{"gas-model/programs", "--backend jit --sandbox none", "CORRAL_JIT_GAS_IN_CONTEXT=1"},
+	{"v0.4/programs", "--backend jit --sandbox none", "CORRAL_JIT_GAS_IN_CONTEXT=1"},
 	/* the same costs, computed by the GP 0.8 pipeline model */
-	{"gas-model/programs", "--backend jit --gas-model gp08"},
+	{"gas-model/programs", "--backend jit --gas-model gp08", ""},
 	/* GP 0.8 numbering */
-	{"jamv1-sample", "--backend jit --sandbox none"},
-	{"jamv1-sample", "--backend jit --sandbox linux"},
-	{"jamv1-sample", "--backend jit --cross-check"},
+	{"jamv1-sample", "--backend jit --sandbox none", ""},
+	{"jamv1-sample", "--backend jit --sandbox linux", ""},
+	{"jamv1-sample", "--backend jit --cross-check", ""},
 };
 
 ParameterizedTestParameters(jit_vectors, all_pass)
@@ -72,7 +76,8 @@ ParameterizedTest(const struct vector_case *test, jit_vectors, all_pass, .timeou
 	cr_assert_gt(count, 0, "%s holds no vectors", folder);
 	cr_assert_not_null(getcwd(root, sizeof root));
 	guest_workspace(work, sizeof work);
-	snprintf(command, sizeof command, "'%s/%s' vectors %s '%s'", root, guest_corral(), test->flags, folder);
+	snprintf(command, sizeof command, "%s '%s/%s' vectors %s '%s'", test->environment, root, guest_corral(),
+		 test->flags, folder);
 	struct process_result result;
 	guest_shell(work, command, NULL, &result);
 	snprintf(expected, sizeof expected, "%zu passed, 0 failed\n", count);

@@ -1140,6 +1140,28 @@ Test(x64_emit, memory_scale_and_displacement)
 }
 
 /* Worked by hand from the SDM's tables, as a check on the LLVM data. */
+/* Compiled code that keeps its anchor in GS's base (PVM_JIT_GAS_IN_R15):
+ * GS-relative operands with a base, with an index and no base, with
+ * neither, and the instructions that read and set the base. */
+Test(x64_emit, gs_relative_operands_and_the_gs_base)
+{
+	EXPECT("mov rax, qword ptr gs:[rcx]", "65 48 8b 01",
+	       x64_mov_rm(at, X64_W64, X64_RAX, x64_mem_gs(x64_mem_base(X64_RCX, 0))));
+	EXPECT("mov dword ptr gs:[-16], 5", "65 c7 04 25 f0 ff ff ff 05 00 00 00",
+	       x64_mov_mi(at, X64_W32, x64_mem_gs(x64_mem_base(X64_NO_BASE, -16)), 5));
+	EXPECT("mov r15, qword ptr gs:[-8]", "65 4c 8b 3c 25 f8 ff ff ff",
+	       x64_mov_rm(at, X64_W64, X64_R15, x64_mem_gs(x64_mem_base(X64_NO_BASE, -8))));
+	EXPECT("jmp qword ptr gs:[8*rcx - 528]", "65 ff 24 cd f0 fd ff ff",
+	       x64_jmp_m(at, x64_mem_gs(x64_mem_index(X64_NO_BASE, X64_RCX, 8, -528))));
+	EXPECT("mov qword ptr gs:[8*r12 + 16], r9", "65 4e 89 0c e5 10 00 00 00",
+	       x64_mov_mr(at, X64_W64, x64_mem_gs(x64_mem_index(X64_NO_BASE, X64_R12, 8, 16)), X64_R9));
+	EXPECT("cmp byte ptr gs:[rcx - 2097152], 2", "65 80 b9 00 00 e0 ff 02",
+	       x64_alu_mi(at, X64_CMP, X64_W8, x64_mem_gs(x64_mem_base(X64_RCX, -2097152)), 2));
+	EXPECT("rdgsbase rax", "f3 48 0f ae c8", x64_rdgsbase(at, X64_RAX));
+	EXPECT("wrgsbase rdi", "f3 48 0f ae df", x64_wrgsbase(at, X64_RDI));
+	EXPECT("wrgsbase r15", "f3 49 0f ae df", x64_wrgsbase(at, X64_R15));
+}
+
 Test(x64_emit, hand_assembled_encodings)
 {
 	/* REX.W+B 49, 8B, ModRM 01 000 101 (r13 as base needs mod 01), disp8 0 */

@@ -189,7 +189,7 @@ static void prepare(struct prepare_header *header)
 	struct pvm_jit_options options = {
 		.memory = PVM_JIT_MEMORY_ABSOLUTE,
 		.gas = (enum pvm_jit_gas)header->metering,
-		.gas_in_rsp = true, /* as host_jit_options for the zygote that runs it */
+		.gas_home = PVM_JIT_GAS_IN_RSP, /* as host_jit_options for the zygote that runs it */
 	};
 	size_t capacity = pvm_jit_capacity(&program, &options);
 	if (capacity > ZYGOTE_CODE_MAX) {
