@@ -132,7 +132,7 @@ static enum pvm_jit_gas_home gas_home(const struct compiler *c)
 
 static bool anchor_in_gs(const struct compiler *c)
 {
-	return gas_home(c) == PVM_JIT_GAS_IN_R15;
+	return c->options.anchor == PVM_JIT_ANCHOR_GS;
 }
 
 /* [anchor + disp] */
@@ -361,12 +361,18 @@ static void move(struct compiler *c, enum x64_width width, enum x64_reg dst, enu
  * offset alone); may compute the address into rcx first. */
 static struct x64_mem guest_address(struct compiler *c, int base_reg, uint32_t offset)
 {
-	if (c->options.memory == PVM_JIT_MEMORY_ABSOLUTE) {
+	bool in_gs = c->options.memory == PVM_JIT_MEMORY_BASE && anchor_in_gs(c);
+	if (c->options.memory == PVM_JIT_MEMORY_ABSOLUTE || in_gs) {
+		struct x64_mem mem;
+		if (in_gs && base_reg < 0 && offset <= INT32_MAX)
+			return anchor_mem(c, (int32_t)offset);
 		if (base_reg < 0) {
 			c->at = x64_mov_ri32(c->at, SCRATCH, offset);
-			return x64_mem_base(SCRATCH, 0);
+			mem = x64_mem_base(SCRATCH, 0);
+		} else {
+			mem = x64_mem_addr32(x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
 		}
-		return x64_mem_addr32(x64_mem_base(guest((unsigned)base_reg), (int32_t)offset));
+		return in_gs ? x64_mem_gs(mem) : mem;
 	}
 	if (base_reg < 0) {
 		if (offset <= INT32_MAX)
@@ -1152,9 +1158,14 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		    uint8_t *buffer, size_t capacity, const struct pvm_allocator *allocator, struct pvm_error *error)
 {
 	*code = (struct pvm_jit_code){.program = program, .options = *options, .bytes = buffer};
-	if (options->memory >= PVM_JIT_MEMORY_COUNT || options->gas >= PVM_JIT_GAS_COUNT) {
-		pvm_error_set(error, 0, "unknown compiler options (memory model %u, gas metering %u)",
-			      (unsigned)options->memory, (unsigned)options->gas);
+	if (options->memory >= PVM_JIT_MEMORY_COUNT || options->gas >= PVM_JIT_GAS_COUNT ||
+	    options->gas_home >= PVM_JIT_GAS_HOME_COUNT || options->anchor >= PVM_JIT_ANCHOR_COUNT ||
+	    (options->gas_home == PVM_JIT_GAS_IN_R15 && options->anchor != PVM_JIT_ANCHOR_GS)) {
+		pvm_error_set(error, 0,
+			      "unknown compiler options (memory model %u, gas metering %u in %u, anchor %u; the "
+			      "balance can be in r15 only with the anchor in GS)",
+			      (unsigned)options->memory, (unsigned)options->gas, (unsigned)options->gas_home,
+			      (unsigned)options->anchor);
 		return -1;
 	}
 	if (program->blob.jump_count > MAX_JUMP_COUNT) {

@@ -7,8 +7,9 @@
  * jump to the instruction's code. rcx is the one scratch register and r15 the
  * anchor: the context below it (gas, exit record, saved registers, the native
  * jump table) and, in the in-process memory model, guest address 0 above it.
- * With metering the balance may take a register of its own (enum
- * pvm_jit_gas_home): rsp, or r15 with the anchor moved to GS's base.
+ * The anchor may be GS's base instead (enum pvm_jit_anchor). With metering
+ * the balance may take a register of its own (enum pvm_jit_gas_home): rsp,
+ * or r15 when the anchor is in GS.
  *
  * Leaving compiled code: a site stores the PVM pc (and an argument) in the
  * context and jumps to the trampoline of its kind; the trampoline stores the
@@ -31,8 +32,9 @@
 #include "text.h"
 
 enum pvm_jit_memory {
-	/* In-process: guest address a is at anchor + a; every access computes
-	 * the 32-bit address into ecx first, so wrap-around mod 2^32 is free. */
+	/* In-process: guest address a is at anchor + a; with the anchor in r15
+	 * every access computes the 32-bit address into ecx first, so
+	 * wrap-around mod 2^32 is free (see PVM_JIT_ANCHOR_GS for the other). */
 	PVM_JIT_MEMORY_BASE,
 	/* A dedicated process: guest memory is the process's addresses 0..4 GiB
 	 * and accesses use 32-bit address arithmetic (the 0x67 prefix). */
@@ -65,13 +67,24 @@ enum pvm_jit_gas_home {
 	 * address, never mistaken for one on the alternate stack, and "out of
 	 * gas" is the sign bit clear. */
 	PVM_JIT_GAS_IN_RSP,
-	/* r15, the anchor moving to GS's base: the enter trampoline saves the
-	 * host's GS base and sets the anchor there (rdgsbase and wrgsbase,
-	 * which need FSGSBASE from the CPU and the kernel) and the way out
-	 * puts it back. Accesses to the context, the jump table, the page
-	 * table and in-process guest memory take a GS prefix. */
+	/* r15, free when the anchor is in GS's base (PVM_JIT_ANCHOR_GS). */
 	PVM_JIT_GAS_IN_R15,
 	PVM_JIT_GAS_HOME_COUNT,
+};
+
+/* Where the anchor is while compiled code runs. */
+enum pvm_jit_anchor {
+	PVM_JIT_ANCHOR_R15,
+	/* GS's base: the enter trampoline saves the host's and sets the anchor
+	 * there (rdgsbase and wrgsbase, which need FSGSBASE from the CPU and
+	 * the kernel), the way out puts the host's back. Accesses to the
+	 * context and the tables take a GS prefix; in the in-process memory
+	 * model so does guest memory, which is then addressed as in the
+	 * sandbox, gs:[32-bit register + offset]: the address is computed in
+	 * 32 bits, zero-extended and added to the base, so one instruction
+	 * does what took two (the address into ecx, then [r15 + rcx]). */
+	PVM_JIT_ANCHOR_GS,
+	PVM_JIT_ANCHOR_COUNT,
 };
 
 struct pvm_jit_options {
@@ -79,6 +92,7 @@ struct pvm_jit_options {
 	enum pvm_jit_gas gas;
 	/* Where the balance lives while compiled code runs (with metering). */
 	enum pvm_jit_gas_home gas_home;
+	enum pvm_jit_anchor anchor;
 	/* Step mode: every instruction boundary is an exit (PVM_JIT_EXIT_STEP),
 	 * for single-stepping and the lock-step cross-check. */
 	bool step;

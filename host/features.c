@@ -208,9 +208,9 @@ static void probe_jit_cpu(const struct host_feature_report *earlier, struct host
 	if (host_jit_check_cpu(&error) == CORRAL_OK)
 		say(report, true, "x86-64 with POPCNT, LZCNT (ABM) and BMI1; %s",
 		    host_jit_fsgsbase()
-			    ? "FSGSBASE: metered code in this process keeps gas in a register"
-			    : "no FSGSBASE (Linux 5.9 and the CPU): metered code in this process keeps gas in "
-			      "memory, a little slower");
+			    ? "FSGSBASE: compiled code in this process anchors in GS's base"
+			    : "no FSGSBASE (Linux 5.9 and the CPU): compiled code in this process is a little slower "
+			      "(a guest memory access takes two instructions, gas is kept in memory)");
 	else
 		say(report, false, "%s", error.message);
 }

@@ -98,19 +98,24 @@ bool host_jit_fsgsbase(void)
 	return getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
 }
 
+/* In this process the anchor goes in GS's base where the kernel lets
+ * code set it (FSGSBASE, Linux 5.9): guest memory is then addressed in one
+ * instruction and r15 is free for the balance. CORRAL_JIT_NO_FSGSBASE set
+ * (to anything) compiles as for a CPU without it, for tests. */
+static enum pvm_jit_anchor anchor(const corral_module *module)
+{
+	bool gs = !module->sandboxed && host_jit_fsgsbase() && !getenv("CORRAL_JIT_NO_FSGSBASE");
+	return gs ? PVM_JIT_ANCHOR_GS : PVM_JIT_ANCHOR_R15;
+}
+
 /* In a sandbox the balance goes in rsp: the zygote runs every signal
  * handler on an alternate stack. In this process signals are the
- * embedder's, so rsp must stay a stack: the balance goes in r15 where the
- * kernel lets code set GS's base (FSGSBASE, Linux 5.9), for the anchor to
- * move there, and stays in the context otherwise. CORRAL_JIT_GAS_IN_CONTEXT
- * set (to anything) keeps it there, as on a CPU without FSGSBASE, for
- * tests. */
+ * embedder's and rsp must stay a stack: r15, where the anchor left it. */
 static enum pvm_jit_gas_home gas_home(const corral_module *module)
 {
 	if (module->sandboxed)
 		return PVM_JIT_GAS_IN_RSP;
-	return host_jit_fsgsbase() && !getenv("CORRAL_JIT_GAS_IN_CONTEXT") ? PVM_JIT_GAS_IN_R15
-									   : PVM_JIT_GAS_IN_CONTEXT;
+	return anchor(module) == PVM_JIT_ANCHOR_GS ? PVM_JIT_GAS_IN_R15 : PVM_JIT_GAS_IN_CONTEXT;
 }
 
 struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant)
@@ -119,6 +124,7 @@ struct pvm_jit_options host_jit_options(const corral_module *module, enum host_j
 		.memory = module->sandboxed ? PVM_JIT_MEMORY_ABSOLUTE : PVM_JIT_MEMORY_BASE,
 		.gas = gas_of_metering[module->metering],
 		.gas_home = gas_home(module),
+		.anchor = anchor(module),
 		.step = variant == HOST_JIT_STEP,
 		.page_table = variant == HOST_JIT_PAGED ? host_jit_page_table(module) : 0,
 	};

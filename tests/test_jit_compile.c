@@ -142,13 +142,15 @@ static const struct pvm_jit_options modes[] = {
 	/* page-checking code, as for paged instances in this process and in a sandbox */
 	MODE(BASE, SYNC, .page_table = -(1 << 21)),
 	MODE(ABSOLUTE, SYNC, .page_table = 65536),
-	/* the balance in rsp, as in a sandbox, and in r15 with the anchor in GS, as in this process */
+	/* the balance in rsp, as in a sandbox; the anchor in GS and the balance in r15, as in this process */
 	MODE(ABSOLUTE, SYNC, .gas_home = PVM_JIT_GAS_IN_RSP),
 	MODE(ABSOLUTE, ASYNC, .gas_home = PVM_JIT_GAS_IN_RSP),
 	MODE(ABSOLUTE, SYNC, .gas_home = PVM_JIT_GAS_IN_RSP, .step = true, .page_table = 65536),
-	MODE(BASE, SYNC, .gas_home = PVM_JIT_GAS_IN_R15),
-	MODE(BASE, ASYNC, .gas_home = PVM_JIT_GAS_IN_R15),
-	MODE(BASE, SYNC, .gas_home = PVM_JIT_GAS_IN_R15, .step = true, .page_table = -(1 << 21)),
+	MODE(BASE, SYNC, .gas_home = PVM_JIT_GAS_IN_R15, .anchor = PVM_JIT_ANCHOR_GS),
+	MODE(BASE, ASYNC, .gas_home = PVM_JIT_GAS_IN_R15, .anchor = PVM_JIT_ANCHOR_GS),
+	MODE(BASE, NONE, .anchor = PVM_JIT_ANCHOR_GS),
+	MODE(BASE, SYNC, .gas_home = PVM_JIT_GAS_IN_R15, .anchor = PVM_JIT_ANCHOR_GS, .step = true,
+	     .page_table = -(1 << 21)),
 };
 
 /* Block costs that take each form of the charge: imm8, imm32, a register,

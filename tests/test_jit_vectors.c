@@ -31,9 +31,9 @@ static const struct vector_case vector_cases[] = {
 	{"gas-model/programs", "--backend jit --sandbox linux", ""},
 	{"gas-model/programs", "--backend interp", ""},
 	{"gas-model/programs", "--backend jit --sandbox none --cross-check", ""},
-	/* the balance in the context, as on a CPU without FSGSBASE */
-	{"gas-model/programs", "--backend jit --sandbox none", "CORRAL_JIT_GAS_IN_CONTEXT=1"},
-	{"v0.4/programs", "--backend jit --sandbox none", "CORRAL_JIT_GAS_IN_CONTEXT=1"},
+	/* the anchor in r15 and the balance in the context, as on a CPU without FSGSBASE */
+	{"gas-model/programs", "--backend jit --sandbox none", "CORRAL_JIT_NO_FSGSBASE=1"},
+	{"v0.4/programs", "--backend jit --sandbox none", "CORRAL_JIT_NO_FSGSBASE=1"},
 	/* the same costs, computed by the GP 0.8 pipeline model */
 	{"gas-model/programs", "--backend jit --gas-model gp08", ""},
 	/* GP 0.8 numbering */
