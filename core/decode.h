@@ -81,6 +81,13 @@ static inline enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, 
 
 void pvm_decode(const struct pvm_code *code, uint32_t pc, struct pvm_inst *inst);
 
+/* Does an instruction of this argument class have a static target
+ * (pvm_inst_target)? */
+static inline bool pvm_args_have_target(enum pvm_args args)
+{
+	return args == PVM_ARGS_OFFSET || args == PVM_ARGS_REG2_OFFSET || args == PVM_ARGS_REG_IMM_OFFSET;
+}
+
 /* Where a jump or branch goes (pc + offset, which may lie outside the code);
  * false when the instruction has no static target. */
 bool pvm_inst_target(const struct pvm_inst *inst, int64_t *target);

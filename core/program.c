@@ -48,17 +48,19 @@ static void scan(struct pvm_program *program, uint32_t *block_count)
 	program->instruction_count = instructions;
 }
 
-/* Pass two: the gas blocks, and what panics when taken. */
+/* Pass two: the gas blocks, and what panics when taken. Only jumps and
+ * branches need their arguments decoded. */
 static void collect(struct pvm_program *program)
 {
 	const struct pvm_code *code = &program->code;
 	struct pvm_block *block = NULL;
 	uint32_t count = 0;
-	struct pvm_inst inst;
 	bool fell_through = true; /* execution starts at 0 */
 
 	for (uint32_t pc = 0;;) {
-		pvm_decode(code, pc, &inst);
+		bool defined;
+		enum pvm_op op = pvm_code_op(code, pc, &defined);
+		uint32_t next = pc + 1 + pvm_code_skip(code, pc);
 		if (!block) {
 			block = &program->blocks[count++];
 			block->pc = pc;
@@ -67,17 +69,21 @@ static void collect(struct pvm_program *program)
 			block->reachable = fell_through || pvm_program_is_jump_target(program, pc);
 		}
 		block->count++;
-		block->end = inst.next;
-		int64_t target;
-		if (pvm_inst_target(&inst, &target) && !pvm_program_is_jump_target(program, target))
-			program->bad_static_targets++;
-		if (ends_flow((enum pvm_op)inst.op)) {
+		block->end = next;
+		if (pvm_args_have_target(pvm_ops[op].args)) {
+			struct pvm_inst inst;
+			int64_t target;
+			pvm_decode(code, pc, &inst);
+			if (pvm_inst_target(&inst, &target) && !pvm_program_is_jump_target(program, target))
+				program->bad_static_targets++;
+		}
+		if (ends_flow(op)) {
 			block = NULL;
-			fell_through = inst.defined && falls_through((enum pvm_op)inst.op);
+			fell_through = defined && falls_through(op);
 		}
 		if (pc >= code->length)
 			break;
-		pc = inst.next;
+		pc = next;
 	}
 	program->block_count = count;
 	for (uint32_t i = 0; i < program->blob.jump_count; i++)
