@@ -95,10 +95,12 @@ struct compiler {
 	uint8_t *start;
 	uint8_t *at;
 	uint32_t *entry_at; /* per code offset: where a jump there lands, once emitted */
+	/* Grown as the pass goes (grow_scratch): a program needs far fewer
+	 * than the most its instructions could ask for. */
 	struct forward_jump *forward;
-	uint32_t forward_count;
+	uint32_t forward_count, forward_capacity;
 	struct stub *stubs;
-	uint32_t stub_count;
+	uint32_t stub_count, stub_capacity;
 	/* Trampolines, emitted first. */
 	uint8_t *exits[PVM_JIT_EXIT_COUNT];
 	const struct pvm_inst *inst; /* the instruction being compiled */
@@ -1036,13 +1038,53 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 
 /* ---- the pass ------------------------------------------------------------------------- */
 
+/* At most this many forward jumps per instruction (a branch's, or
+ * load_imm_jump's). */
+#define FORWARD_PER_INST 1
+
 static void release_scratch(struct compiler *c, const struct pvm_allocator *allocator)
 {
-	const struct pvm_program *program = c->program;
-	pvm_release(allocator, c->entry_at, ((size_t)program->code.length + 1) * sizeof *c->entry_at);
-	pvm_release(allocator, c->forward, (size_t)program->instruction_count * sizeof *c->forward);
-	pvm_release(allocator, c->stubs,
-		    ((size_t)program->instruction_count * STUBS_PER_INST + program->block_count) * sizeof *c->stubs);
+	pvm_release(allocator, c->entry_at, ((size_t)c->program->code.length + 1) * sizeof *c->entry_at);
+	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
+	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
+}
+
+/* Makes `*array` (of `*capacity` entries of `size` bytes, `count` used) hold
+ * at least `more` more by doubling it; false when out of memory, with the
+ * array as it was. */
+static bool grow(void **array, uint32_t *capacity, uint32_t count, uint32_t more, size_t size,
+		 const struct pvm_allocator *allocator)
+{
+	uint64_t wanted = 2 * (uint64_t)*capacity + more;
+	if (wanted > UINT32_MAX)
+		return false;
+	void *bigger = pvm_allocate(allocator, (size_t)wanted * size);
+	if (!bigger)
+		return false;
+	__builtin_memcpy(bigger, *array, (size_t)count * size);
+	pvm_release(allocator, *array, (size_t)*capacity * size);
+	*array = bigger;
+	*capacity = (uint32_t)wanted;
+	return true;
+}
+
+/* Before each instruction: room for the most stubs and forward jumps it (and
+ * its block's gas charge) can add, which is what keeps the emitters free of
+ * checks. */
+static bool grow_scratch(struct compiler *c, const struct pvm_allocator *allocator)
+{
+	bool stubs_fit = c->stub_capacity - c->stub_count >= STUBS_PER_INST + 1;
+	bool forward_fits = c->forward_capacity - c->forward_count >= FORWARD_PER_INST;
+	if (stubs_fit && forward_fits)
+		return true;
+	void *stubs = c->stubs, *forward = c->forward;
+	bool grown = (stubs_fit || grow(&stubs, &c->stub_capacity, c->stub_count, STUBS_PER_INST + 1, sizeof *c->stubs,
+					allocator)) &&
+		     (forward_fits || grow(&forward, &c->forward_capacity, c->forward_count, FORWARD_PER_INST,
+					   sizeof *c->forward, allocator));
+	c->stubs = stubs;
+	c->forward = forward;
+	return grown;
 }
 
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
@@ -1064,11 +1106,19 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 			      (unsigned long long)capacity, (unsigned long long)pvm_jit_capacity(program, options));
 		return -1;
 	}
-	struct compiler c = {.program = program, .options = *options, .start = buffer, .at = buffer};
-	size_t stub_capacity = (size_t)program->instruction_count * STUBS_PER_INST + program->block_count;
+	/* A first guess at the scratch a program needs: a gas stub per block
+	 * and a few more for its jumps. */
+	struct compiler c = {
+		.program = program,
+		.options = *options,
+		.start = buffer,
+		.at = buffer,
+		.stub_capacity = program->block_count + program->instruction_count / 8 + STUBS_PER_INST + 1,
+		.forward_capacity = program->instruction_count / 16 + FORWARD_PER_INST,
+	};
 	c.entry_at = pvm_allocate(allocator, ((size_t)program->code.length + 1) * sizeof *c.entry_at);
-	c.forward = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *c.forward);
-	c.stubs = pvm_allocate(allocator, stub_capacity * sizeof *c.stubs);
+	c.forward = pvm_allocate(allocator, (size_t)c.forward_capacity * sizeof *c.forward);
+	c.stubs = pvm_allocate(allocator, (size_t)c.stub_capacity * sizeof *c.stubs);
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
@@ -1089,6 +1139,12 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		const struct pvm_block *block = &program->blocks[b];
 		uint32_t pc = block->pc;
 		for (uint32_t i = 0; i < block->count; i++) {
+			if (!grow_scratch(&c, allocator)) {
+				release_scratch(&c, allocator);
+				pvm_jit_free(code, allocator);
+				pvm_error_set(error, pc, "out of memory compiling the instruction at pc %u", pc);
+				return -1;
+			}
 			pvm_decode(&program->code, pc, &inst);
 			struct pvm_jit_site *site = &code->sites[code->site_count++];
 			site->pc = pc;
