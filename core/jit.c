@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "array.h"
 #include "interp.h"
 #include "x64_emit.h"
 
@@ -1049,42 +1050,19 @@ static void release_scratch(struct compiler *c, const struct pvm_allocator *allo
 	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
 }
 
-/* Makes `*array` (of `*capacity` entries of `size` bytes, `count` used) hold
- * at least `more` more by doubling it; false when out of memory, with the
- * array as it was. */
-static bool grow(void **array, uint32_t *capacity, uint32_t count, uint32_t more, size_t size,
-		 const struct pvm_allocator *allocator)
-{
-	uint64_t wanted = 2 * (uint64_t)*capacity + more;
-	if (wanted > UINT32_MAX)
-		return false;
-	void *bigger = pvm_allocate(allocator, (size_t)wanted * size);
-	if (!bigger)
-		return false;
-	__builtin_memcpy(bigger, *array, (size_t)count * size);
-	pvm_release(allocator, *array, (size_t)*capacity * size);
-	*array = bigger;
-	*capacity = (uint32_t)wanted;
-	return true;
-}
-
 /* Before each instruction: room for the most stubs and forward jumps it (and
  * its block's gas charge) can add, which is what keeps the emitters free of
  * checks. */
 static bool grow_scratch(struct compiler *c, const struct pvm_allocator *allocator)
 {
-	bool stubs_fit = c->stub_capacity - c->stub_count >= STUBS_PER_INST + 1;
-	bool forward_fits = c->forward_capacity - c->forward_count >= FORWARD_PER_INST;
-	if (stubs_fit && forward_fits)
-		return true;
 	void *stubs = c->stubs, *forward = c->forward;
-	bool grown = (stubs_fit || grow(&stubs, &c->stub_capacity, c->stub_count, STUBS_PER_INST + 1, sizeof *c->stubs,
-					allocator)) &&
-		     (forward_fits || grow(&forward, &c->forward_capacity, c->forward_count, FORWARD_PER_INST,
-					   sizeof *c->forward, allocator));
+	bool room = pvm_array_reserve(allocator, &stubs, &c->stub_capacity, c->stub_count, STUBS_PER_INST + 1,
+				      sizeof *c->stubs) &&
+		    pvm_array_reserve(allocator, &forward, &c->forward_capacity, c->forward_count, FORWARD_PER_INST,
+				      sizeof *c->forward);
 	c->stubs = stubs;
 	c->forward = forward;
-	return grown;
+	return room;
 }
 
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
