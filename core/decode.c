@@ -8,26 +8,12 @@
  * (which starts at most 3 + 4 bytes in) or of load_imm_64's immediate. */
 #define WINDOW 24
 
-static inline uint64_t load_le64(const uint8_t *at)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t word;
-	__builtin_memcpy(&word, at, 8);
-	return word;
-#else
-	uint64_t word = 0;
-	for (unsigned i = 0; i < 8; i++)
-		word |= (uint64_t)at[i] << (8 * i);
-	return word;
-#endif
-}
-
 /* X_n of the `length` bytes (0..4 or 8) at `at`: one load, whatever follows
  * the immediate shifted out. */
 static inline uint64_t immediate(const uint8_t *at, uint32_t length)
 {
 	uint32_t shift = (64 - 8 * length) & 63;
-	uint64_t value = (uint64_t)((int64_t)(load_le64(at) << shift) >> shift);
+	uint64_t value = (uint64_t)((int64_t)(pvm_load_le64(at) << shift) >> shift);
 	return length ? value : 0;
 }
 
@@ -78,7 +64,7 @@ void pvm_decode(const struct pvm_code *code, uint32_t pc, struct pvm_inst *inst)
 		break;
 	case PVM_ARGS_REG_IMM64:
 		inst->ra = reg(b1 % 16);
-		inst->imm_x = load_le64(at + 2);
+		inst->imm_x = pvm_load_le64(at + 2);
 		break;
 	case PVM_ARGS_IMM2:
 		lx = min_u32(4, b1 % 8);

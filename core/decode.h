@@ -33,6 +33,21 @@ struct pvm_inst {
 	uint64_t imm_y;
 };
 
+/* Eight bytes as a little-endian number, from any address. */
+static inline uint64_t pvm_load_le64(const uint8_t *at)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t word;
+	__builtin_memcpy(&word, at, 8);
+	return word;
+#else
+	uint64_t word = 0;
+	for (unsigned i = 0; i < 8; i++)
+		word |= (uint64_t)at[i] << (8 * i);
+	return word;
+#endif
+}
+
 static inline bool pvm_code_is_marked(const struct pvm_code *code, uint32_t pc)
 {
 	return pc < code->length && ((code->bitmask[pc >> 3] >> (pc & 7)) & 1);

@@ -95,7 +95,9 @@ struct compiler {
 	struct pvm_jit_options options;
 	uint8_t *start;
 	uint8_t *at;
-	uint32_t *entry_at; /* per code offset: where a jump there lands, once emitted */
+	/* Per jump target (pvm_program_jump_target_index): where a jump there
+	 * lands, once emitted. */
+	uint32_t *entries;
 	/* Grown as the pass goes (grow_scratch): a program needs far fewer
 	 * than the most its instructions could ask for. */
 	struct forward_jump *forward;
@@ -108,8 +110,13 @@ struct compiler {
 };
 
 /* Offset 0 is the enter trampoline, never a block's entry: the zeroed
- * entry_at says "not emitted yet" without a pass to fill it. */
+ * entries say "not emitted yet" without a pass to fill them. */
 #define NO_ENTRY 0
+
+static uint32_t *entry_of(const struct compiler *c, uint32_t target)
+{
+	return &c->entries[pvm_program_jump_target_index(c->program, target)];
+}
 
 static uint32_t offset_of(const struct compiler *c, const uint8_t *at)
 {
@@ -185,7 +192,7 @@ static void jump_to_stub(struct compiler *c, int cond, enum stub_kind kind, uint
  * a jump target; forward ones are patched at the end. */
 static void jump_to_block(struct compiler *c, int cond, uint32_t target)
 {
-	uint32_t entry = c->entry_at[target];
+	uint32_t entry = *entry_of(c, target);
 	if (entry != NO_ENTRY) {
 		c->at = cond < 0 ? x64_jmp_to(c->at, c->start + entry)
 				 : x64_jcc_to(c->at, (enum x64_cond)cond, c->start + entry);
@@ -1045,7 +1052,7 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 
 static void release_scratch(struct compiler *c, const struct pvm_allocator *allocator)
 {
-	pvm_release(allocator, c->entry_at, ((size_t)c->program->code.length + 1) * sizeof *c->entry_at);
+	pvm_release(allocator, c->entries, (size_t)c->program->jump_target_count * sizeof *c->entries);
 	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
 	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
 }
@@ -1094,13 +1101,13 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		.stub_capacity = program->block_count + program->instruction_count / 8 + STUBS_PER_INST + 1,
 		.forward_capacity = program->instruction_count / 16 + FORWARD_PER_INST,
 	};
-	c.entry_at = pvm_allocate(allocator, ((size_t)program->code.length + 1) * sizeof *c.entry_at);
+	c.entries = pvm_allocate(allocator, (size_t)program->jump_target_count * sizeof *c.entries);
 	c.forward = pvm_allocate(allocator, (size_t)c.forward_capacity * sizeof *c.forward);
 	c.stubs = pvm_allocate(allocator, (size_t)c.stub_capacity * sizeof *c.stubs);
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
-	if (!c.entry_at || !c.forward || !c.stubs || !code->sites || !code->jump_offsets) {
+	if (!c.entries || !c.forward || !c.stubs || !code->sites || !code->jump_offsets) {
 		release_scratch(&c, allocator);
 		pvm_jit_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory compiling %u instructions", program->instruction_count);
@@ -1131,7 +1138,8 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 				exit_at(&c, PVM_JIT_EXIT_STEP, pc);
 			site->charge = offset_of(&c, c.at);
 			if (i == 0) {
-				c.entry_at[pc] = site->entry;
+				if (pvm_program_is_jump_target(program, pc))
+					*entry_of(&c, pc) = site->entry;
 				charge_block(&c, block);
 			}
 			site->body = offset_of(&c, c.at);
@@ -1143,11 +1151,11 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	for (uint32_t i = 0; i < c.stub_count; i++)
 		emit_stub(&c, &c.stubs[i]);
 	for (uint32_t i = 0; i < c.forward_count; i++)
-		x64_patch_rel32(c.start + c.forward[i].field, c.start + c.entry_at[c.forward[i].target_pc]);
+		x64_patch_rel32(c.start + c.forward[i].field, c.start + *entry_of(&c, c.forward[i].target_pc));
 	for (uint32_t j = 0; j < code->jump_count; j++) {
 		uint32_t target = pvm_blob_jump_entry(&program->blob, j);
 		code->jump_offsets[j] = pvm_program_is_jump_target(program, target)
-						? c.entry_at[target]
+						? *entry_of(&c, target)
 						: offset_of(&c, c.exits[PVM_JIT_EXIT_PANIC]);
 	}
 	code->size = offset_of(&c, c.at);

@@ -109,6 +109,24 @@ static bool keep_blocks(struct pvm_program *program, const struct walk *walk, co
 	return true;
 }
 
+/* targets_below, once varpi is complete. */
+static bool count_targets(struct pvm_program *program, const struct pvm_allocator *allocator)
+{
+	size_t words = program->jump_targets_size / 8;
+	program->targets_below_size = (words + 1) * sizeof *program->targets_below;
+	program->targets_below = pvm_allocate(allocator, program->targets_below_size);
+	if (!program->targets_below)
+		return false;
+	uint32_t count = 0;
+	for (size_t w = 0; w < words; w++) {
+		program->targets_below[w] = count;
+		count += (uint32_t)__builtin_popcountll(pvm_load_le64(program->jump_targets + 8 * w));
+	}
+	program->targets_below[words] = count;
+	program->jump_target_count = count;
+	return true;
+}
+
 int pvm_program_init(struct pvm_program *program, const uint8_t *bytes, size_t length, enum pvm_isa isa,
 		     const struct pvm_allocator *allocator, struct pvm_error *error)
 {
@@ -126,7 +144,7 @@ int pvm_program_init(struct pvm_program *program, const uint8_t *bytes, size_t l
 		.bitmask = program->blob.bitmask,
 		.map = &program->map,
 	};
-	program->jump_targets_size = ((size_t)program->code.length + 7) / 8;
+	program->jump_targets_size = ((size_t)program->code.length + 63) / 64 * 8;
 	program->jump_targets = pvm_allocate(allocator, program->jump_targets_size);
 	if (!program->jump_targets) {
 		pvm_error_set(error, 0, "out of memory for the jump-target map of %u bytes of code",
@@ -149,7 +167,7 @@ int pvm_program_init(struct pvm_program *program, const uint8_t *bytes, size_t l
 		for (uint32_t i = 0; i < program->blob.jump_count; i++)
 			if (!pvm_program_is_jump_target(program, pvm_blob_jump_entry(&program->blob, i)))
 				program->bad_jump_entries++;
-		done = keep_blocks(program, &walk, allocator);
+		done = keep_blocks(program, &walk, allocator) && count_targets(program, allocator);
 	}
 	pvm_release(allocator, walk.blocks, (size_t)walk.block_capacity * sizeof *walk.blocks);
 	pvm_release(allocator, walk.targets, (size_t)walk.target_capacity * sizeof *walk.targets);
@@ -164,8 +182,10 @@ int pvm_program_init(struct pvm_program *program, const uint8_t *bytes, size_t l
 void pvm_program_free(struct pvm_program *program, const struct pvm_allocator *allocator)
 {
 	pvm_release(allocator, program->jump_targets, program->jump_targets_size);
+	pvm_release(allocator, program->targets_below, program->targets_below_size);
 	pvm_release(allocator, program->blocks, (size_t)program->block_count * sizeof *program->blocks);
 	program->jump_targets = NULL;
+	program->targets_below = NULL;
 	program->blocks = NULL;
 }
 
