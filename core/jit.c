@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "array.h"
 #include "interp.h"
 #include "x64_emit.h"
 
@@ -98,11 +99,15 @@ struct compiler {
 	struct pvm_jit_options options;
 	uint8_t *start;
 	uint8_t *at;
-	uint32_t *entry_at; /* per code offset: where a jump there lands, once emitted */
+	/* Per jump target (pvm_program_jump_target_index): where a jump there
+	 * lands, once emitted. */
+	uint32_t *entries;
+	/* Grown as the pass goes (grow_scratch): a program needs far fewer
+	 * than the most its instructions could ask for. */
 	struct forward_jump *forward;
-	uint32_t forward_count;
+	uint32_t forward_count, forward_capacity;
 	struct stub *stubs;
-	uint32_t stub_count;
+	uint32_t stub_count, stub_capacity;
 	uint8_t *loop_heads; /* async: bitmap by pc of the blocks that test the balance */
 	/* Trampolines, emitted first. */
 	uint8_t *exits[PVM_JIT_EXIT_COUNT];
@@ -110,8 +115,13 @@ struct compiler {
 };
 
 /* Offset 0 is the enter trampoline, never a block's entry: the zeroed
- * entry_at says "not emitted yet" without a pass to fill it. */
+ * entries say "not emitted yet" without a pass to fill them. */
 #define NO_ENTRY 0
+
+static uint32_t *entry_of(const struct compiler *c, uint32_t target)
+{
+	return &c->entries[pvm_program_jump_target_index(c->program, target)];
+}
 
 static uint32_t offset_of(const struct compiler *c, const uint8_t *at)
 {
@@ -238,7 +248,7 @@ static void jump_to_stub(struct compiler *c, int cond, enum stub_kind kind, uint
  * a jump target; forward ones are patched at the end. */
 static void jump_to_block(struct compiler *c, int cond, uint32_t target)
 {
-	uint32_t entry = c->entry_at[target];
+	uint32_t entry = *entry_of(c, target);
 	if (entry != NO_ENTRY) {
 		c->at = cond < 0 ? x64_jmp_to(c->at, c->start + entry)
 				 : x64_jcc_to(c->at, (enum x64_cond)cond, c->start + entry);
@@ -1144,14 +1154,31 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 
 /* ---- the pass ------------------------------------------------------------------------- */
 
+/* At most this many forward jumps per instruction (a branch's, or
+ * load_imm_jump's). */
+#define FORWARD_PER_INST 1
+
 static void release_scratch(struct compiler *c, const struct pvm_allocator *allocator)
 {
-	const struct pvm_program *program = c->program;
-	pvm_release(allocator, c->entry_at, ((size_t)program->code.length + 1) * sizeof *c->entry_at);
-	pvm_release(allocator, c->forward, (size_t)program->instruction_count * sizeof *c->forward);
-	pvm_release(allocator, c->stubs,
-		    ((size_t)program->instruction_count * STUBS_PER_INST + program->block_count) * sizeof *c->stubs);
-	pvm_release(allocator, c->loop_heads, (size_t)program->code.length / 8 + 1);
+	pvm_release(allocator, c->entries, (size_t)c->program->jump_target_count * sizeof *c->entries);
+	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
+	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
+	pvm_release(allocator, c->loop_heads, (size_t)c->program->code.length / 8 + 1);
+}
+
+/* Before each instruction: room for the most stubs and forward jumps it (and
+ * its block's gas charge) can add, which is what keeps the emitters free of
+ * checks. */
+static bool grow_scratch(struct compiler *c, const struct pvm_allocator *allocator)
+{
+	void *stubs = c->stubs, *forward = c->forward;
+	bool room = pvm_array_reserve(allocator, &stubs, &c->stub_capacity, c->stub_count, STUBS_PER_INST + 1,
+				      sizeof *c->stubs) &&
+		    pvm_array_reserve(allocator, &forward, &c->forward_capacity, c->forward_count, FORWARD_PER_INST,
+				      sizeof *c->forward);
+	c->stubs = stubs;
+	c->forward = forward;
+	return room;
 }
 
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
@@ -1178,11 +1205,19 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 			      (unsigned long long)capacity, (unsigned long long)pvm_jit_capacity(program, options));
 		return -1;
 	}
-	struct compiler c = {.program = program, .options = *options, .start = buffer, .at = buffer};
-	size_t stub_capacity = (size_t)program->instruction_count * STUBS_PER_INST + program->block_count;
-	c.entry_at = pvm_allocate(allocator, ((size_t)program->code.length + 1) * sizeof *c.entry_at);
-	c.forward = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *c.forward);
-	c.stubs = pvm_allocate(allocator, stub_capacity * sizeof *c.stubs);
+	/* A first guess at the scratch a program needs: a gas stub per block
+	 * and a few more for its jumps. */
+	struct compiler c = {
+		.program = program,
+		.options = *options,
+		.start = buffer,
+		.at = buffer,
+		.stub_capacity = program->block_count + program->instruction_count / 8 + STUBS_PER_INST + 1,
+		.forward_capacity = program->instruction_count / 16 + FORWARD_PER_INST,
+	};
+	c.entries = pvm_allocate(allocator, (size_t)program->jump_target_count * sizeof *c.entries);
+	c.forward = pvm_allocate(allocator, (size_t)c.forward_capacity * sizeof *c.forward);
+	c.stubs = pvm_allocate(allocator, (size_t)c.stub_capacity * sizeof *c.stubs);
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
@@ -1191,7 +1226,7 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		if (c.loop_heads)
 			find_loop_heads(c.loop_heads, program);
 	}
-	if (!c.entry_at || !c.forward || !c.stubs || !code->sites || !code->jump_offsets ||
+	if (!c.entries || !c.forward || !c.stubs || !code->sites || !code->jump_offsets ||
 	    (options->gas == PVM_JIT_GAS_ASYNC && !c.loop_heads)) {
 		release_scratch(&c, allocator);
 		pvm_jit_free(code, allocator);
@@ -1209,6 +1244,12 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		const struct pvm_block *block = &program->blocks[b];
 		uint32_t pc = block->pc;
 		for (uint32_t i = 0; i < block->count; i++) {
+			if (!grow_scratch(&c, allocator)) {
+				release_scratch(&c, allocator);
+				pvm_jit_free(code, allocator);
+				pvm_error_set(error, pc, "out of memory compiling the instruction at pc %u", pc);
+				return -1;
+			}
 			pvm_decode(&program->code, pc, &inst);
 			struct pvm_jit_site *site = &code->sites[code->site_count++];
 			site->pc = pc;
@@ -1217,7 +1258,8 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 				exit_at(&c, PVM_JIT_EXIT_STEP, pc);
 			site->charge = offset_of(&c, c.at);
 			if (i == 0) {
-				c.entry_at[pc] = site->entry;
+				if (pvm_program_is_jump_target(program, pc))
+					*entry_of(&c, pc) = site->entry;
 				charge_block(&c, block);
 			}
 			site->body = offset_of(&c, c.at);
@@ -1229,11 +1271,11 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	for (uint32_t i = 0; i < c.stub_count; i++)
 		emit_stub(&c, &c.stubs[i]);
 	for (uint32_t i = 0; i < c.forward_count; i++)
-		x64_patch_rel32(c.start + c.forward[i].field, c.start + c.entry_at[c.forward[i].target_pc]);
+		x64_patch_rel32(c.start + c.forward[i].field, c.start + *entry_of(&c, c.forward[i].target_pc));
 	for (uint32_t j = 0; j < code->jump_count; j++) {
 		uint32_t target = pvm_blob_jump_entry(&program->blob, j);
 		code->jump_offsets[j] = pvm_program_is_jump_target(program, target)
-						? c.entry_at[target]
+						? *entry_of(&c, target)
 						: offset_of(&c, c.exits[PVM_JIT_EXIT_PANIC]);
 	}
 	code->size = offset_of(&c, c.at);

@@ -35,13 +35,19 @@ struct pvm_program {
 	struct pvm_blob blob;
 	struct pvm_opcode_map map;
 	struct pvm_code code;
-	uint8_t *jump_targets; /* bitmap of varpi over offsets 0..code.length-1 */
+	uint8_t *jump_targets; /* bitmap of varpi over offsets 0..code.length-1, in whole 8-byte words */
+	/* Per 64 offsets: how many jump targets lie below them, so that a
+	 * table with a row per jump target needs no row per code byte
+	 * (pvm_program_jump_target_index). */
+	uint32_t *targets_below;
+	uint32_t jump_target_count;
 	struct pvm_block *blocks;
 	uint32_t block_count;
 	uint32_t instruction_count;  /* including the implicit trap at the end */
 	uint32_t bad_static_targets; /* jumps and branches that would panic */
 	uint32_t bad_jump_entries;   /* jump-table entries that would panic */
 	size_t jump_targets_size;
+	size_t targets_below_size;
 };
 
 /* Parses and validates `bytes` (borrowed: keep them alive with the program). */
@@ -52,6 +58,15 @@ void pvm_program_free(struct pvm_program *program, const struct pvm_allocator *a
 static inline bool pvm_program_is_jump_target(const struct pvm_program *program, int64_t pc)
 {
 	return pc >= 0 && pc < program->code.length && ((program->jump_targets[pc >> 3] >> (pc & 7)) & 1);
+}
+
+/* Where jump target `pc` comes among all of them in order: 0 for the first,
+ * jump_target_count - 1 for the last. */
+static inline uint32_t pvm_program_jump_target_index(const struct pvm_program *program, uint32_t pc)
+{
+	uint64_t word = pvm_load_le64(program->jump_targets + 8 * (size_t)(pc >> 6));
+	uint64_t below = word & ((1ull << (pc & 63)) - 1);
+	return program->targets_below[pc >> 6] + (uint32_t)__builtin_popcountll(below);
 }
 
 /* The gas block whose instructions include `pc`, or -1. */
