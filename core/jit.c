@@ -168,13 +168,8 @@ static void emit_enter(struct compiler *c)
 	uint8_t *at = c->at;
 	for (unsigned i = 0; i < HOST_SAVED_COUNT; i++)
 		at = x64_push(at, (enum x64_reg)host_saved[i]);
-	if (anchor_in_gs(c)) { /* rax is a guest register, loaded below */
-		at = x64_rdgsbase(at, X64_RAX);
-		at = x64_mov_mr(at, X64_W64, x64_mem_base(X64_RDI, CONTEXT(host_gs_base)), X64_RAX);
-		at = x64_wrgsbase(at, X64_RDI);
-	} else {
+	if (!anchor_in_gs(c)) /* else the caller has set GS's base to it */
 		at = x64_mov_rr(at, X64_W64, ANCHOR, X64_RDI);
-	}
 	at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(host_rsp), X64_RSP);
 	at = x64_mov_rr(at, X64_W64, SCRATCH, X64_RSI);
 	if (gas_home(c) == PVM_JIT_GAS_IN_RSP) {
@@ -207,10 +202,6 @@ static void emit_exits(struct compiler *c)
 		at = x64_mov_mr(at, X64_W64, CONTEXT_MEM(gas), X64_R15);
 	}
 	at = x64_mov_rm(at, X64_W64, X64_RSP, CONTEXT_MEM(host_rsp));
-	if (anchor_in_gs(c)) {
-		at = x64_mov_rm(at, X64_W64, X64_RAX, CONTEXT_MEM(host_gs_base));
-		at = x64_wrgsbase(at, X64_RAX);
-	}
 	for (unsigned i = HOST_SAVED_COUNT; i-- > 0;)
 		at = x64_pop(at, (enum x64_reg)host_saved[i]);
 	at = x64_ret(at);

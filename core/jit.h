@@ -75,9 +75,10 @@ enum pvm_jit_gas_home {
 /* Where the anchor is while compiled code runs. */
 enum pvm_jit_anchor {
 	PVM_JIT_ANCHOR_R15,
-	/* GS's base: the enter trampoline saves the host's and sets the anchor
-	 * there (rdgsbase and wrgsbase, which need FSGSBASE from the CPU and
-	 * the kernel), the way out puts the host's back. Accesses to the
+	/* GS's base, which the caller of the enter trampoline sets to the
+	 * anchor (wrgsbase, which needs FSGSBASE from the CPU and the kernel;
+	 * see host/jit_backend.c for when it puts the old base back). Accesses
+	 * to the
 	 * context and the tables take a GS prefix; in the in-process memory
 	 * model so does guest memory, which is then addressed as in the
 	 * sandbox, gs:[32-bit register + offset]: the address is computed in
@@ -127,7 +128,6 @@ struct pvm_jit_context {
 	uint64_t regs[PVM_REGISTER_COUNT]; /* written by the exit trampolines, read by pvm_jit_enter */
 	uint64_t saved_rax, saved_rdx;     /* guest values of rax and rdx around mul and div */
 	uint64_t host_rsp;                 /* the host's stack, for leaving */
-	uint64_t host_gs_base;             /* PVM_JIT_GAS_IN_R15: put back when leaving */
 	uint64_t exit_argument;
 	uint32_t exit_kind; /* enum pvm_jit_exit */
 	uint32_t exit_pc;

@@ -699,18 +699,6 @@ static inline uint8_t *x64_pop(uint8_t *at, enum x64_reg reg)
 	return x64_operand_in_opcode(at, 0x58, X64_W32, reg);
 }
 
-/* rdgsbase / wrgsbase r64 (F3 REX.W 0F AE /1 and /3): read or set GS's
- * base, where the CPU and the kernel allow it (FSGSBASE). */
-static inline uint8_t *x64_rdgsbase(uint8_t *at, enum x64_reg reg)
-{
-	return x64_operand_reg(at, 0xF30FAE, X64_W64, 1, reg);
-}
-
-static inline uint8_t *x64_wrgsbase(uint8_t *at, enum x64_reg reg)
-{
-	return x64_operand_reg(at, 0xF30FAE, X64_W64, 3, reg);
-}
-
 /* The undefined instruction: a trap that is not a breakpoint. */
 static inline uint8_t *x64_ud2(uint8_t *at)
 {

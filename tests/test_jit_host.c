@@ -1030,3 +1030,32 @@ Test(jit_host, threads_fault_independently)
 	}
 	machine_free(&m);
 }
+
+/* In this process compiled code anchors in GS's base where FSGSBASE allows
+ * (PVM_JIT_ANCHOR_GS). A thread that has a base of its own gets it back
+ * after every run, host calls included, and a memory access in guest code
+ * still reaches guest memory. */
+Test(jit_host, a_thread_keeps_its_own_gs_base)
+{
+	if (!host_jit_fsgsbase())
+		cr_skip_test("no FSGSBASE here: compiled code anchors in r15 and never touches GS");
+	static uint64_t own_area[4];
+	uint64_t own = (uint64_t)(uintptr_t)own_area, base;
+	__asm__ volatile("rdgsbase %0" : "=r"(base));
+	__asm__ volatile("wrgsbase %0" : : "r"(own) : "memory");
+	struct machine m;
+	build(&m, JIT, "load_imm r1, 0x20000\nstore_imm_ind_u32 r1, 0, 7\necalli 1\nload_ind_u32 r2, r1, 0\n" HALT,
+	      100);
+	map(&m, DATA, 4096, CORRAL_PAGE_WRITE);
+	cr_assert_eq(m.module->jit.code.options.anchor, PVM_JIT_ANCHOR_GS);
+	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 8);
+	uint64_t after_call, after_halt;
+	__asm__ volatile("rdgsbase %0" : "=r"(after_call));
+	cr_assert_eq(machine_run(&m).kind, CORRAL_FINISHED);
+	__asm__ volatile("rdgsbase %0" : "=r"(after_halt));
+	__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+	cr_assert_eq(after_call, own, "GS's base after the host call: 0x%llx", (unsigned long long)after_call);
+	cr_assert_eq(after_halt, own, "GS's base after the run: 0x%llx", (unsigned long long)after_halt);
+	cr_assert_eq(machine_reg(&m, 2), 7, "the load read guest memory");
+	machine_free(&m);
+}
