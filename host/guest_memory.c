@@ -54,16 +54,7 @@ static uint8_t *page_address(const struct host_memory *memory, uint64_t page)
  * covers every page that ever had any). */
 static void note_dirty(struct host_memory *memory, uint32_t first_page, uint64_t count)
 {
-	uint32_t end = (uint32_t)(first_page + count);
-	if (memory->dirty_first == memory->dirty_end) {
-		memory->dirty_first = first_page;
-		memory->dirty_end = end;
-		return;
-	}
-	if (first_page < memory->dirty_first)
-		memory->dirty_first = first_page;
-	if (end > memory->dirty_end)
-		memory->dirty_end = end;
+	page_spans_add(&memory->dirty, first_page, (uint32_t)(first_page + count));
 }
 
 /* Makes the view of pages [first_page, first_page + count) what table

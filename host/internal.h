@@ -8,6 +8,7 @@
 #include "core/interp.h"
 #include "core/jit.h"
 #include "core/program.h"
+#include "host/page_spans.h"
 #include "corral.h"
 #include "loader/allocator.h"
 #include "loader/container.h"
@@ -119,10 +120,10 @@ struct host_memory {
 	size_t below;
 	/* A sandbox worker's memfd, shared with its zygote: pages set to NONE
 	 * are punched out of the file, and the pages whose access changed
-	 * since the zygote last heard, [dirty_first, dirty_end), are sent to
-	 * it before the next run (under paging: only remembered for the wipe). */
+	 * since the zygote last heard, `dirty`, are sent to it before the
+	 * next run (under paging: only remembered for the wipe). */
 	bool shared;
-	uint32_t dirty_first, dirty_end;
+	struct page_spans dirty;
 	/* HOST_MEMORY_PAGED: the worker's pager, or own_pager in this process
 	 * (whose userfaultfd, memfd and alias mapping are ours to free). */
 	const struct host_pager *pager;

@@ -102,23 +102,47 @@ corral_result host_pool_take(struct host_pool *pool, struct host_sandbox_worker 
 	return *worker ? CORRAL_OK : start(pool, worker, error);
 }
 
-/* Sets the protection of the zygote's guest pages [address, address +
- * length), and waits. */
-static corral_result protect_range(struct host_sandbox_worker *worker, uint64_t address, uint64_t length,
+/* Posts the requests that set the protection of the zygote's guest pages
+ * in `spans`; the next completion submits them (before anything posted
+ * after them, such as a run). The ring is empty between runs and holds
+ * more than PAGE_SPANS_MAX requests. */
+static corral_result post_protect_spans(struct host_sandbox_worker *worker, const struct page_spans *spans,
+					enum zygote_access access, corral_error *error)
+{
+	for (uint32_t i = 0; i < spans->count; i++) {
+		struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
+		if (!protect)
+			return host_fail(error, CORRAL_ERROR_SYSTEM, "a sandbox worker's ring is full");
+		protect->args[0] = (uint64_t)spans->span[i].first << PVM_PAGE_SHIFT;
+		protect->args[1] = (uint64_t)(spans->span[i].end - spans->span[i].first) << PVM_PAGE_SHIFT;
+		protect->args[2] = access;
+	}
+	return CORRAL_OK;
+}
+
+/* The same, and waits for them (and anything posted before). */
+static corral_result protect_spans(struct host_sandbox_worker *worker, const struct page_spans *spans,
 				   enum zygote_access access, corral_error *error)
 {
-	struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
-	protect->args[0] = address;
-	protect->args[1] = length;
-	protect->args[2] = access;
+	corral_result result = post_protect_spans(worker, spans, access, error);
+	if (result != CORRAL_OK)
+		return result;
 	struct zygote_cqe done[ZYGOTE_RING_ENTRIES];
 	size_t count;
-	corral_result result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
-	if (result == CORRAL_OK && done[0].result)
-		result = host_fail(error, CORRAL_ERROR_SYSTEM, "a sandbox worker could not protect its memory: %s",
-				   strerror(-done[0].result));
+	result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
+	for (size_t i = 0; result == CORRAL_OK && i < count; i++)
+		if (done[i].result)
+			result = host_fail(error, CORRAL_ERROR_SYSTEM,
+					   "a sandbox worker could not protect its memory: %s",
+					   strerror(-done[i].result));
 	return result;
 }
+
+/* All of guest memory, as spans. */
+static const struct page_spans all_guest_pages = {
+	.count = 1,
+	.span = {{ZYGOTE_GUEST_LOW >> PVM_PAGE_SHIFT, ZYGOTE_GUEST_END >> PVM_PAGE_SHIFT}},
+};
 
 /* Paged, the zygote's view is one read-write mapping that the userfaultfd
  * guards (no page is in the memfd, so every page is missing), and ours is
@@ -134,15 +158,13 @@ corral_result host_pool_set_paging(struct host_sandbox_worker *worker, bool page
 		if (mprotect(alias, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW, PROT_READ | PROT_WRITE))
 			return host_fail(error, CORRAL_ERROR_SYSTEM,
 					 "cannot open a sandbox worker's memory to page it: %s", strerror(errno));
-		result = protect_range(worker, ZYGOTE_GUEST_LOW, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW,
-				       ZYGOTE_ACCESS_WRITE, error);
+		result = protect_spans(worker, &all_guest_pages, ZYGOTE_ACCESS_WRITE, error);
 		if (result == CORRAL_OK)
 			result = host_pager_register(&worker->pager, error);
 	} else {
 		result = host_pager_unregister(&worker->pager, error);
 		if (result == CORRAL_OK)
-			result = protect_range(worker, ZYGOTE_GUEST_LOW, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW,
-					       ZYGOTE_ACCESS_NONE, error);
+			result = protect_spans(worker, &all_guest_pages, ZYGOTE_ACCESS_NONE, error);
 	}
 	if (result == CORRAL_OK)
 		worker->paged = paged;
@@ -159,17 +181,22 @@ static corral_result wipe(struct host_sandbox_worker *worker, corral_error *erro
 	memset(pvm_jit_jump_table_of(anchor, worker->table_entries), 0,
 	       (size_t)worker->table_entries * 8 + PVM_JIT_CONTEXT_SIZE);
 	worker->table_entries = 0;
-	if (worker->touched_first == worker->touched_end)
-		return CORRAL_OK;
-	uint64_t address = (uint64_t)worker->touched_first << PVM_PAGE_SHIFT;
-	uint64_t length = (uint64_t)(worker->touched_end - worker->touched_first) << PVM_PAGE_SHIFT;
-	if (fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address, (off_t)length) ||
-	    (!worker->paged && mprotect(process->guest + address, length, PROT_NONE)))
-		return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot wipe a sandbox worker's memory: %s",
-				 strerror(errno));
-	worker->touched_first = worker->touched_end = 0;
-	/* Paged, a page out of the memfd is missing for the zygote already. */
-	return worker->paged ? CORRAL_OK : protect_range(worker, address, length, ZYGOTE_ACCESS_NONE, error);
+	struct page_spans touched = worker->touched;
+	page_spans_clear(&worker->touched);
+	for (uint32_t i = 0; i < touched.count; i++) {
+		uint64_t address = (uint64_t)touched.span[i].first << PVM_PAGE_SHIFT;
+		uint64_t length = (uint64_t)(touched.span[i].end - touched.span[i].first) << PVM_PAGE_SHIFT;
+		if (fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address,
+			      (off_t)length) ||
+		    (!worker->paged && mprotect(process->guest + address, length, PROT_NONE)))
+			return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot wipe a sandbox worker's memory: %s",
+					 strerror(errno));
+	}
+	/* Paged, a page out of the memfd is missing for the zygote already.
+	 * Else the pages are empty now, and the zygote makes them
+	 * inaccessible before it does anything else for the next instance:
+	 * no need to wake it for that. */
+	return worker->paged ? CORRAL_OK : post_protect_spans(worker, &touched, ZYGOTE_ACCESS_NONE, error);
 }
 
 /* A worker's RLIMIT_CPU backstop counts all the CPU time it ever used:

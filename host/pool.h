@@ -8,6 +8,7 @@
 #ifndef HOST_POOL_H
 #define HOST_POOL_H
 
+#include "host/page_spans.h"
 #include "host/pager.h"
 #include "host/ring_client.h"
 #include "host/worker.h"
@@ -19,7 +20,7 @@ struct host_sandbox_worker {
 	uint64_t mapped_code; /* the host_jit id of the code the zygote has mapped; 0: none */
 	/* Guest pages whose access the zygote was ever told about, and the
 	 * jump-table entries written: what a wipe must clear. */
-	uint32_t touched_first, touched_end;
+	struct page_spans touched;
 	uint32_t table_entries;
 	bool broken; /* it misbehaved: never reused */
 	/* Dynamic paging with the zygote's userfaultfd (process.uffd >= 0):

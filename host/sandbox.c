@@ -93,12 +93,7 @@ corral_result host_sandbox_instance_init(corral_instance *instance, corral_error
 /* The pages whose access changed are ones the wipe must clear. */
 static void remember_touched(struct host_sandbox_worker *worker, const struct host_memory *memory)
 {
-	if (memory->dirty_first == memory->dirty_end)
-		return;
-	if (worker->touched_first == worker->touched_end || memory->dirty_first < worker->touched_first)
-		worker->touched_first = memory->dirty_first;
-	if (memory->dirty_end > worker->touched_end)
-		worker->touched_end = memory->dirty_end;
+	page_spans_add_all(&worker->touched, &memory->dirty);
 }
 
 /* Empties the copy of the page table over the pages the worker's
@@ -106,13 +101,13 @@ static void remember_touched(struct host_sandbox_worker *worker, const struct ho
  * go back to the memfd's holes, which read as zeros. */
 static void clear_mirror(struct host_sandbox_worker *worker, uint8_t *mirror)
 {
-	if (worker->touched_first == worker->touched_end)
-		return;
-	uintptr_t start = (uintptr_t)(mirror + worker->touched_first) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
-	uintptr_t end =
-		((uintptr_t)(mirror + worker->touched_end) + PVM_PAGE_SIZE - 1) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
-	if (madvise((void *)start, end - start, MADV_REMOVE))
-		worker->broken = true;
+	for (uint32_t i = 0; i < worker->touched.count; i++) {
+		const struct page_span *span = &worker->touched.span[i];
+		uintptr_t start = (uintptr_t)(mirror + span->first) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
+		uintptr_t end = ((uintptr_t)(mirror + span->end) + PVM_PAGE_SIZE - 1) & ~(uintptr_t)(PVM_PAGE_SIZE - 1);
+		if (madvise((void *)start, end - start, MADV_REMOVE))
+			worker->broken = true;
+	}
 }
 
 void host_sandbox_instance_release(corral_instance *instance)
@@ -160,6 +155,24 @@ static corral_result make_room(struct host_sandbox_worker *worker, corral_error 
 	return result;
 }
 
+/* The end of the run of pages from `page` (below `end`) with the access
+ * `page` has: eight entries at a time, as a mapping of a large heap makes
+ * runs of hundreds of thousands. */
+static uint32_t equal_access_end(const uint8_t *access, uint32_t page, uint32_t end)
+{
+	uint64_t pattern = access[page] * 0x0101010101010101ull;
+	uint32_t at = page + 1;
+	for (; end - at >= 8; at += 8) {
+		uint64_t entries;
+		memcpy(&entries, access + at, sizeof entries);
+		if (entries != pattern)
+			return at + (uint32_t)__builtin_ctzll(entries ^ pattern) / 8;
+	}
+	while (at < end && access[at] == access[page])
+		at++;
+	return at;
+}
+
 /* Tells the zygote every access change since the last run: one request
  * per run of pages with equal access. Paged, the host has changed the
  * zygote's view itself: the pages are only remembered for the wipe. */
@@ -168,26 +181,26 @@ static corral_result post_protections(corral_instance *instance, corral_error *e
 	struct host_memory *memory = &instance->memory;
 	struct host_sandbox_worker *worker = instance->worker;
 	const uint8_t *access = memory->core.access;
-	uint32_t page = memory->dirty_first, end = memory->dirty_end;
-	if (page == end)
+	if (page_spans_empty(&memory->dirty))
 		return CORRAL_OK;
 	remember_touched(worker, memory);
-	if (memory->mirror)
-		memcpy(memory->mirror + page, access + page, end - page);
-	while (memory->kind != HOST_MEMORY_PAGED && page < end) {
-		uint32_t run = page + 1;
-		while (run < end && access[run] == access[page])
-			run++;
-		corral_result result = make_room(worker, error);
-		if (result != CORRAL_OK)
-			return result;
-		struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
-		protect->args[0] = (uint64_t)page << PVM_PAGE_SHIFT;
-		protect->args[1] = (uint64_t)(run - page) << PVM_PAGE_SHIFT;
-		protect->args[2] = zygote_access_of[access[page]];
-		page = run;
+	for (uint32_t i = 0; i < memory->dirty.count; i++) {
+		uint32_t page = memory->dirty.span[i].first, end = memory->dirty.span[i].end;
+		if (memory->mirror)
+			memcpy(memory->mirror + page, access + page, end - page);
+		while (memory->kind != HOST_MEMORY_PAGED && page < end) {
+			uint32_t run = equal_access_end(access, page, end);
+			corral_result result = make_room(worker, error);
+			if (result != CORRAL_OK)
+				return result;
+			struct zygote_sqe *protect = host_ring_post(&worker->ring, ZYGOTE_OP_PROTECT);
+			protect->args[0] = (uint64_t)page << PVM_PAGE_SHIFT;
+			protect->args[1] = (uint64_t)(run - page) << PVM_PAGE_SHIFT;
+			protect->args[2] = zygote_access_of[access[page]];
+			page = run;
+		}
 	}
-	memory->dirty_first = memory->dirty_end = 0;
+	page_spans_clear(&memory->dirty);
 	return CORRAL_OK;
 }
 

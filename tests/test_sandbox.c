@@ -21,6 +21,7 @@
 
 #define HALT "load_imm r0, -65536\njump_ind r0, 0\n"
 #define DATA 0x20000u
+#define HIGH 0xfffe0000u /* where a JAM program's stack is: the wipe covers both ends */
 
 static corral_engine *sandbox_engine(uint32_t cpu_limit_ms)
 {
@@ -103,12 +104,15 @@ Test(sandbox, host_calls_go_through_the_rings_and_back)
 Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 {
 	corral_engine *engine = sandbox_engine(0);
-	corral_module *module = support_module(
-		engine, "load_imm_64 r1, 0x5ec2e75ec2e75ec2\nstore_u64 r1, 0x20000\nstore_u64 r1, 0x30ff8\n" HALT,
-		CORRAL_METERING_SYNC);
+	corral_module *module = support_module(engine,
+					       "load_imm_64 r1, 0x5ec2e75ec2e75ec2\nstore_u64 r1, 0x20000\n"
+					       "store_u64 r1, 0x30ff8\nstore_u64 r1, -0x1f008\n" HALT,
+					       CORRAL_METERING_SYNC);
 	corral_instance *first = support_instance(module, 100);
 	corral_error error;
 	cr_assert_eq(corral_instance_map(first, DATA, 0x11000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
+		     error.message);
+	cr_assert_eq(corral_instance_map(first, HIGH, 0x1000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
 		     error.message);
 	cr_assert_eq(corral_instance_run(first).kind, CORRAL_FINISHED);
 	pid_t pid = first->worker->process.pid;
@@ -118,10 +122,12 @@ Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 	corral_instance *second = support_instance(module, 100);
 	cr_assert_eq(second->worker->process.pid, pid, "the worker was reused");
 	cr_assert_eq(corral_instance_page_access(second, DATA), CORRAL_PAGE_NONE);
+	cr_assert_eq(corral_instance_page_access(second, HIGH), CORRAL_PAGE_NONE);
 	/* The guest would fault where the last one wrote; mapped again, the
 	 * pages read as zero. */
 	corral_module *reader =
-		support_module(engine, "load_u64 r2, 0x20000\nload_u64 r3, 0x30ff8\n" HALT, CORRAL_METERING_SYNC);
+		support_module(engine, "load_u64 r2, 0x20000\nload_u64 r3, 0x30ff8\nload_u64 r4, -0x1f008\n" HALT,
+			       CORRAL_METERING_SYNC);
 	corral_instance_free(second);
 	corral_instance *third = support_instance(reader, 100);
 	cr_assert_eq(third->worker->process.guest, guest);
@@ -130,9 +136,15 @@ Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 	cr_assert_eq(stop.address, DATA);
 	cr_assert_eq(corral_instance_map(third, DATA, 0x11000, CORRAL_PAGE_READ, &error), CORRAL_OK, "%s",
 		     error.message);
+	stop = corral_instance_run(third);
+	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT, "%s", corral_interrupt_name(stop.kind));
+	cr_assert_eq(stop.address, HIGH);
+	cr_assert_eq(corral_instance_map(third, HIGH, 0x1000, CORRAL_PAGE_READ, &error), CORRAL_OK, "%s",
+		     error.message);
 	cr_assert_eq(corral_instance_run(third).kind, CORRAL_FINISHED);
 	cr_assert_eq(corral_instance_reg(third, 2), 0, "the last instance's data is gone");
 	cr_assert_eq(corral_instance_reg(third, 3), 0, "the last instance's data is gone");
+	cr_assert_eq(corral_instance_reg(third, 4), 0, "the last instance's data is gone");
 	corral_instance_free(third);
 	corral_module_free(reader);
 	corral_module_free(module);
