@@ -8,7 +8,8 @@
 #   make test SANITIZE=1   the same with AddressSanitizer + UBSan
 #   make bench        interpreter, decoder and JIT speed; C guests against native code
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each
-#   make fuzz-diff    the differential fuzzer for FUZZ_DIFF_RUNS (10^6) generated programs
+#   make fuzz-diff    the differential fuzzer for FUZZ_DIFF_RUNS (10^6) generated programs,
+#                     in FUZZ_DIFF_JOBS processes (one per core)
 #   make format       clang-format every C file
 
 # `make` alone builds `all`, whatever rule comes first below.
@@ -206,7 +207,8 @@ fuzz:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory fuzz-run
 
-# The differential fuzzer alone, for FUZZ_DIFF_RUNS generated programs.
+# The differential fuzzer alone, for FUZZ_DIFF_RUNS generated programs
+# shared among FUZZ_DIFF_JOBS processes (scripts/fuzz.sh: one per core).
 FUZZ_DIFF_RUNS ?= 1000000
 
 fuzz-diff:

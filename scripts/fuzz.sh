@@ -10,7 +10,9 @@
 #                                      the interpreter against the JIT), for
 #                                      RUNS generated programs, no time cap:
 #                                      `make fuzz-diff`, and `make test` for
-#                                      20,000
+#                                      20,000; split among FUZZ_DIFF_JOBS
+#                                      processes (default: one per core),
+#                                      each with a corpus of its own
 #
 # Seeds are made afresh each time by tests/fuzz/seeds.c, which this script
 # compiles: from the test vectors in $CORRAL_VECTORS (third-party files the
@@ -39,6 +41,11 @@ vectors=${CORRAL_VECTORS:-$root/../shared/vectors}
 cc=${FUZZ_CC:-clang-19}
 SMOKE_SECONDS=30 # the cap on each harness in a smoke run
 TIMEOUT=10       # seconds one input may take before it counts as a hang
+jobs=${FUZZ_DIFF_JOBS:-$(nproc)}
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || {
+	echo "fuzz: FUZZ_DIFF_JOBS must be a positive number, not '$jobs'" >&2
+	exit 2
+}
 
 shopt -s nullglob
 if [ "$mode" = diff ]; then
@@ -191,15 +198,49 @@ for harness in "${harnesses[@]}"; do
 	# the rest: without weighing inputs by their cost, libFuzzer spends nearly
 	# all its time on them (160 executions/s instead of 7000).
 	read -r -a options < <(options_for "$name")
-	"$harness" "${limits[@]}" "${options[@]}" -timeout="$TIMEOUT" -entropic_scale_per_exec_time=1 \
-		-artifact_prefix="$crashes/$name-" "${folders[@]}" >"$log" 2>&1
-	status=$?
-
-	read -r runs seconds < <(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log")
-	runs=${runs:-0} seconds=${seconds:-0}
+	run() { # FOLDER LIMITS...: one process, its log on stdout
+		local folder=$1
+		shift
+		"$harness" "$@" "${options[@]}" -timeout="$TIMEOUT" -entropic_scale_per_exec_time=1 \
+			-artifact_prefix="$crashes/$name-" "$folder" "${folders[@]:1}" 2>&1
+	}
+	if [ "$mode" = diff ] && [ "$jobs" -gt 1 ]; then
+		# The programs are generated, not seeded: processes apart, each
+		# with its share of the runs, find as much as one would.
+		pids=()
+		for ((job = 0; job < jobs; job++)); do
+			share=$((amount / jobs + (job < amount % jobs ? 1 : 0)))
+			mkdir -p "$corpus-$job"
+			run "$corpus-$job" -runs="$share" >"$log.$job" &
+			pids+=($!)
+		done
+		status=0
+		for pid in "${pids[@]}"; do
+			wait "$pid" || status=$?
+		done
+		runs=0 seconds=0
+		: >"$log"
+		for ((job = 0; job < jobs; job++)); do
+			read -r done_runs done_seconds < <(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log.$job")
+			runs=$((runs + ${done_runs:-0}))
+			seconds=$((${done_seconds:-0} > seconds ? ${done_seconds:-0} : seconds))
+			{
+				echo "==== process $((job + 1)) of $jobs"
+				cat "$log.$job"
+			} >>"$log"
+			cp -r "$corpus-$job/." "$corpus/"
+		done
+	else
+		run "$corpus" "${limits[@]}" >"$log"
+		status=$?
+		read -r runs seconds < <(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log")
+		runs=${runs:-0} seconds=${seconds:-0}
+	fi
 	coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
 	if [ $status -eq 0 ]; then
-		echo "ok   $name: $runs executions in $seconds s ($((seconds > 0 ? runs / seconds : runs))/s)," \
+		processes=""
+		[ "$mode" != diff ] || [ "$jobs" -eq 1 ] || processes=" ($jobs processes)"
+		echo "ok   $name: $runs executions in $seconds s ($((seconds > 0 ? runs / seconds : runs))/s)$processes," \
 			"${coverage:-cov: ?}, corpus $(ls "$corpus" | wc -l)"
 		continue
 	fi
