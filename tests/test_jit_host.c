@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -294,6 +295,50 @@ Test(jit_host, compiled_code_is_never_writable)
 	mapping_permissions(m.module->step.jit.code.bytes, permissions);
 	cr_assert_str_eq(permissions, "r-xp");
 	machine_free(&m);
+}
+
+/* A program past the size whose code is compiled into 2 MiB pages
+ * (host/jit_code.c): the code starts on a 2 MiB boundary, is read+execute
+ * only up to its last page, nothing of the mapping is left past it, and it
+ * computes what the interpreter does. */
+Test(jit_host, a_large_program_is_compiled_to_an_aligned_mapping_trimmed_to_its_code)
+{
+	enum { INSTRUCTIONS = 40000 };
+	static const char step[] = "add_imm_64 r1, r1, 3\n";
+	char *source = malloc(INSTRUCTIONS * (sizeof step - 1) + sizeof HALT);
+	cr_assert_not_null(source);
+	char *at = source;
+	for (int i = 0; i < INSTRUCTIONS; i++)
+		at = stpcpy(at, step);
+	strcpy(at, HALT);
+	for (enum backend backend = INTERP; backend <= JIT; backend++) {
+		corral_engine *engine;
+		corral_error error;
+		cr_assert_eq(engine_new(backend, &engine, &error), CORRAL_OK, "%s", error.message);
+		corral_module *module = support_module(engine, source, CORRAL_METERING_SYNC);
+		corral_instance *instance = support_instance(module, 1000000);
+		cr_assert_eq(corral_instance_run(instance).kind, CORRAL_FINISHED, "on the %s", backend_names[backend]);
+		cr_assert_eq(corral_instance_reg(instance, 1), 3ull * INSTRUCTIONS, "on the %s",
+			     backend_names[backend]);
+		if (backend == JIT) {
+			size_t length;
+			const uint8_t *code = corral_module_native(module, &length);
+			cr_assert_eq((uintptr_t)code % (2u << 20), 0, "the code at %p is not on a 2 MiB boundary",
+				     code);
+			cr_assert_gt(length, 100000, "%zu bytes of code: too few to reach past a page", length);
+			char permissions[5];
+			mapping_permissions(code + length - 1, permissions);
+			cr_assert_str_eq(permissions, "r-xp");
+			size_t past = (length + 4095) & ~(size_t)4095;
+			cr_assert_eq(msync((void *)(code + past), 4096, MS_ASYNC), -1,
+				     "the mapping goes on past its code");
+			cr_assert_eq(errno, ENOMEM);
+		}
+		corral_instance_free(instance);
+		corral_module_free(module);
+		corral_engine_free(engine);
+	}
+	free(source);
 }
 
 Test(jit_host, guest_pages_are_protected_as_the_guest_sees_them)
