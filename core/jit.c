@@ -1076,11 +1076,13 @@ static void instruction(struct compiler *c, const struct pvm_inst *inst)
 		c->at = x64_test_rr(c->at, X64_W64, rb, rb);
 		c->at = x64_cmovcc_rr(c->at, inst->op == PVM_OP_CMOV_IZ ? X64_E : X64_NE, X64_W64, rd, ra);
 		break;
-	case PVM_OP_AND_INV:
+	case PVM_OP_AND_INV: /* ra & ~rb: BMI1, which the backend requires */
+		c->at = x64_andn(c->at, X64_W64, rd, rb, ra);
+		break;
 	case PVM_OP_OR_INV:
 		c->at = x64_mov_rr(c->at, X64_W64, SCRATCH, rb);
 		c->at = x64_unary_r(c->at, X64_NOT, X64_W64, SCRATCH);
-		c->at = x64_alu_rr(c->at, inst->op == PVM_OP_AND_INV ? X64_AND : X64_OR, X64_W64, SCRATCH, ra);
+		c->at = x64_alu_rr(c->at, X64_OR, X64_W64, SCRATCH, ra);
 		c->at = x64_mov_rr(c->at, X64_W64, rd, SCRATCH);
 		break;
 	case PVM_OP_XNOR:

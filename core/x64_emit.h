@@ -570,6 +570,21 @@ static inline uint8_t *x64_bitcount_rr(uint8_t *at, enum x64_bitcount op, enum x
 	return x64_operand_reg(at, 0xF30F00u | op, width, dst, src);
 }
 
+/* dst = ~inverted & src (BMI1 andn, VEX.LZ.0F38 F2 /r): three operands,
+ * none of them changed but dst, in one instruction. 32 or 64 bits. */
+static inline uint8_t *x64_andn(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg inverted,
+				enum x64_reg src)
+{
+	*at++ = 0xC4;
+	/* R and B inverted, X unused (set), the 0F38 map. */
+	*at++ = (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x02);
+	/* W, vvvv inverted, L = 0, no implied prefix. */
+	*at++ = (uint8_t)((width == X64_W64 ? 0x80 : 0) | ((~inverted & 15) << 3));
+	*at++ = 0xF2;
+	*at++ = (uint8_t)(0xC0 | (dst & 7) << 3 | (src & 7));
+	return at;
+}
+
 static inline uint8_t *x64_bswap(uint8_t *at, enum x64_width width, enum x64_reg reg)
 {
 	return x64_operand_in_opcode(at, 0x0FC8, width, reg);

@@ -423,6 +423,12 @@ Test(x64_emit, shifts_and_bit_operations)
 	EXPECT("lzcnt r12d, ebp", "f3 44 0f bd e5", x64_bitcount_rr(at, X64_LZCNT, X64_W32, X64_R12, X64_RBP));
 	EXPECT("lzcnt rax, r15", "f3 49 0f bd c7", x64_bitcount_rr(at, X64_LZCNT, X64_W64, X64_RAX, X64_R15));
 	EXPECT("lzcnt rsp, r13", "f3 49 0f bd e5", x64_bitcount_rr(at, X64_LZCNT, X64_W64, X64_RSP, X64_R13));
+	EXPECT("andn rax, rcx, rdx", "c4 e2 f0 f2 c2", x64_andn(at, X64_W64, X64_RAX, X64_RCX, X64_RDX));
+	EXPECT("andn r13, rdi, rbp", "c4 62 c0 f2 ed", x64_andn(at, X64_W64, X64_R13, X64_RDI, X64_RBP));
+	EXPECT("andn r8, r15, r9", "c4 42 80 f2 c1", x64_andn(at, X64_W64, X64_R8, X64_R15, X64_R9));
+	EXPECT("andn rsp, rbx, r12", "c4 c2 e0 f2 e4", x64_andn(at, X64_W64, X64_RSP, X64_RBX, X64_R12));
+	EXPECT("andn eax, ecx, edx", "c4 e2 70 f2 c2", x64_andn(at, X64_W32, X64_RAX, X64_RCX, X64_RDX));
+	EXPECT("andn r10d, r11d, r14d", "c4 42 20 f2 d6", x64_andn(at, X64_W32, X64_R10, X64_R11, X64_R14));
 	EXPECT("bswap eax", "0f c8", x64_bswap(at, X64_W32, X64_RAX));
 	EXPECT("bswap esp", "0f cc", x64_bswap(at, X64_W32, X64_RSP));
 	EXPECT("bswap r12d", "41 0f cc", x64_bswap(at, X64_W32, X64_R12));
