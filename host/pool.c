@@ -120,22 +120,26 @@ static corral_result post_protect_spans(struct host_sandbox_worker *worker, cons
 	return CORRAL_OK;
 }
 
-/* The same, and waits for them (and anything posted before). */
-static corral_result protect_spans(struct host_sandbox_worker *worker, const struct page_spans *spans,
-				   enum zygote_access access, corral_error *error)
+/* Submits what is posted and waits for it. */
+static corral_result complete_posted(struct host_sandbox_worker *worker, corral_error *error)
 {
-	corral_result result = post_protect_spans(worker, spans, access, error);
-	if (result != CORRAL_OK)
-		return result;
 	struct zygote_cqe done[ZYGOTE_RING_ENTRIES];
 	size_t count;
-	result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
+	corral_result result = host_ring_complete(&worker->ring, &control_limits, done, &count, error);
 	for (size_t i = 0; result == CORRAL_OK && i < count; i++)
 		if (done[i].result)
 			result = host_fail(error, CORRAL_ERROR_SYSTEM,
 					   "a sandbox worker could not protect its memory: %s",
 					   strerror(-done[i].result));
 	return result;
+}
+
+/* The same, and waits for them (and anything posted before). */
+static corral_result protect_spans(struct host_sandbox_worker *worker, const struct page_spans *spans,
+				   enum zygote_access access, corral_error *error)
+{
+	corral_result result = post_protect_spans(worker, spans, access, error);
+	return result == CORRAL_OK ? complete_posted(worker, error) : result;
 }
 
 /* All of guest memory, as spans. */
@@ -195,8 +199,12 @@ static corral_result wipe(struct host_sandbox_worker *worker, corral_error *erro
 	/* Paged, a page out of the memfd is missing for the zygote already.
 	 * Else the pages are empty now, and the zygote makes them
 	 * inaccessible before it does anything else for the next instance:
-	 * no need to wake it for that. */
-	return worker->paged ? CORRAL_OK : post_protect_spans(worker, &touched, ZYGOTE_ACCESS_NONE, error);
+	 * no need to wake it for that. But only one wipe's requests wait, or
+	 * instances that never run would fill the ring with them. */
+	if (worker->paged)
+		return CORRAL_OK;
+	corral_result result = worker->ring.in_flight ? complete_posted(worker, error) : CORRAL_OK;
+	return result == CORRAL_OK ? post_protect_spans(worker, &touched, ZYGOTE_ACCESS_NONE, error) : result;
 }
 
 /* A worker's RLIMIT_CPU backstop counts all the CPU time it ever used:

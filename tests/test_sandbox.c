@@ -151,6 +151,37 @@ Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 	corral_engine_free(engine);
 }
 
+/* A wipe's protection requests wait in the ring for the next run: instances
+ * that map memory and are freed without running must not pile them up
+ * until the ring is full and the worker is thrown away. */
+Test(sandbox, instances_that_never_run_keep_their_worker)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *module =
+		support_module(engine, "load_u64 r2, 0x20000\nload_u64 r4, -0x1f008\n" HALT, CORRAL_METERING_SYNC);
+	corral_error error;
+	pid_t pid = 0;
+	for (int i = 0; i < 3 * 64; i++) {
+		corral_instance *idle = support_instance(module, 100);
+		if (!pid)
+			pid = idle->worker->process.pid;
+		cr_assert_eq(idle->worker->process.pid, pid, "instance %d got another worker", i);
+		cr_assert_eq(corral_instance_map(idle, DATA, 0x1000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
+			     error.message);
+		cr_assert_eq(corral_instance_map(idle, HIGH, 0x1000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
+			     error.message);
+		corral_instance_free(idle);
+	}
+	corral_instance *last = support_instance(module, 100);
+	cr_assert_eq(last->worker->process.pid, pid);
+	corral_interrupt stop = corral_instance_run(last);
+	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT, "%s", corral_interrupt_name(stop.kind));
+	cr_assert_eq(stop.address, DATA, "the wiped page is not mapped for the guest");
+	corral_instance_free(last);
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
 Test(sandbox, instances_at_once_get_workers_of_their_own)
 {
 	corral_engine *engine = sandbox_engine(0);
