@@ -94,6 +94,130 @@ static inline enum pvm_op pvm_code_op(const struct pvm_code *code, uint32_t pc, 
 	return (enum pvm_op)code->map->op_of_byte[byte];
 }
 
+/* Decoding reads the instruction's bytes straight from the code, with 8-byte
+ * loads for the immediates; only within PVM_DECODE_WINDOW bytes of the end,
+ * where zeta's zeros begin, are they first copied out with zeros after them. */
+
+/* The most any instruction reads from its opcode on: an 8-byte load of imm_y
+ * (which starts at most 3 + 4 bytes in) or of load_imm_64's immediate. */
+#define PVM_DECODE_WINDOW 24
+
+/* X_n of the `length` bytes (0..4 or 8) at `at`: one load, whatever follows
+ * the immediate shifted out. */
+static inline uint64_t pvm_immediate(const uint8_t *at, uint32_t length)
+{
+	uint32_t shift = (64 - 8 * length) & 63;
+	uint64_t value = (uint64_t)((int64_t)(pvm_load_le64(at) << shift) >> shift);
+	return length ? value : 0;
+}
+
+static inline uint32_t pvm_min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* l = min(4, max(0, skip - used)) */
+static inline uint32_t pvm_rest_length(uint32_t skip, uint32_t used)
+{
+	return skip > used ? pvm_min_u32(4, skip - used) : 0;
+}
+
+static inline uint8_t pvm_reg_field(uint32_t field)
+{
+	return (uint8_t)pvm_min_u32(12, field);
+}
+
+/* pvm_decode for an instruction whose op and argument class the caller
+ * already knows: with both constant, the class's case is all that is left,
+ * which lets a caller that switches on the op decode and dispatch with one
+ * indirect branch instead of two (the compiler's single pass). `skip` is
+ * pvm_code_skip's, `op` and `defined` pvm_code_op's. */
+static inline __attribute__((always_inline)) void pvm_decode_as(const struct pvm_code *code, uint32_t pc, uint32_t skip,
+								enum pvm_op op, bool defined, enum pvm_args args,
+								struct pvm_inst *inst)
+{
+	/* Near the end the bytes are zeta's: the code, then zeros. */
+	uint8_t window[PVM_DECODE_WINDOW];
+	const uint8_t *at = window;
+	if ((uint64_t)pc + PVM_DECODE_WINDOW <= code->length) {
+		at = code->bytes + pc;
+	} else {
+		for (uint32_t i = 0; i < PVM_DECODE_WINDOW; i++)
+			window[i] = (uint64_t)pc + i < code->length ? code->bytes[(uint64_t)pc + i] : 0;
+	}
+	uint32_t b1 = at[1], lx, ly;
+
+	inst->pc = pc;
+	inst->next = pc + 1 + skip;
+	inst->op = (uint8_t)op;
+	inst->defined = defined;
+	inst->ra = inst->rb = inst->rd = 0;
+	inst->imm_x = inst->imm_y = 0;
+
+	switch (args) {
+	case PVM_ARGS_NONE:
+		break;
+	case PVM_ARGS_IMM:
+		inst->imm_x = pvm_immediate(at + 1, pvm_min_u32(4, skip));
+		break;
+	case PVM_ARGS_REG_IMM64:
+		inst->ra = pvm_reg_field(b1 % 16);
+		inst->imm_x = pvm_load_le64(at + 2);
+		break;
+	case PVM_ARGS_IMM2:
+		lx = pvm_min_u32(4, b1 % 8);
+		ly = pvm_rest_length(skip, lx + 1);
+		inst->imm_x = pvm_immediate(at + 2, lx);
+		inst->imm_y = pvm_immediate(at + 2 + lx, ly);
+		break;
+	case PVM_ARGS_OFFSET:
+		lx = pvm_min_u32(4, skip);
+		inst->imm_x = (uint64_t)pc + pvm_immediate(at + 1, lx);
+		break;
+	case PVM_ARGS_REG_IMM:
+		inst->ra = pvm_reg_field(b1 % 16);
+		inst->imm_x = pvm_immediate(at + 2, pvm_rest_length(skip, 1));
+		break;
+	case PVM_ARGS_REG_IMM2:
+	case PVM_ARGS_REG_IMM_OFFSET:
+		inst->ra = pvm_reg_field(b1 % 16);
+		lx = pvm_min_u32(4, (b1 / 16) % 8);
+		ly = pvm_rest_length(skip, lx + 1);
+		inst->imm_x = pvm_immediate(at + 2, lx);
+		inst->imm_y = pvm_immediate(at + 2 + lx, ly);
+		if (args == PVM_ARGS_REG_IMM_OFFSET)
+			inst->imm_y += pc;
+		break;
+	case PVM_ARGS_REG2:
+		inst->rd = pvm_reg_field(b1 % 16);
+		inst->ra = pvm_reg_field(b1 / 16);
+		break;
+	case PVM_ARGS_REG2_IMM:
+	case PVM_ARGS_REG2_OFFSET:
+		inst->ra = pvm_reg_field(b1 % 16);
+		inst->rb = pvm_reg_field(b1 / 16);
+		inst->imm_x = pvm_immediate(at + 2, pvm_rest_length(skip, 1));
+		if (args == PVM_ARGS_REG2_OFFSET)
+			inst->imm_x += pc;
+		break;
+	case PVM_ARGS_REG2_IMM2:
+		inst->ra = pvm_reg_field(b1 % 16);
+		inst->rb = pvm_reg_field(b1 / 16);
+		lx = pvm_min_u32(4, at[2] % 8);
+		ly = pvm_rest_length(skip, lx + 2);
+		inst->imm_x = pvm_immediate(at + 3, lx);
+		inst->imm_y = pvm_immediate(at + 3 + lx, ly);
+		break;
+	case PVM_ARGS_REG3:
+		inst->ra = pvm_reg_field(b1 % 16);
+		inst->rb = pvm_reg_field(b1 / 16);
+		inst->rd = pvm_reg_field(at[2]);
+		break;
+	case PVM_ARGS_COUNT:
+		break;
+	}
+}
+
 void pvm_decode(const struct pvm_code *code, uint32_t pc, struct pvm_inst *inst);
 
 /* Does an instruction of this argument class have a static target

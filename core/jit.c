@@ -705,8 +705,9 @@ static const struct branch_row branch_rows[PVM_OP_COUNT] = {
 static void branch(struct compiler *c, const struct pvm_inst *inst)
 {
 	const struct branch_row *row = &branch_rows[inst->op];
-	int64_t target;
-	pvm_inst_target(inst, &target);
+	/* pvm_inst_target's, from the row: a branch on a register and an
+	 * immediate has its target in imm_y, one on two registers in imm_x. */
+	int64_t target = (int64_t)(row->with_imm ? inst->imm_y : inst->imm_x);
 	if (!row->with_imm)
 		c->at = x64_alu_rr(c->at, X64_CMP, X64_W64, guest(inst->ra), guest(inst->rb));
 	else if (inst->imm_x == 0 && (row->cond == X64_E || row->cond == X64_NE))
@@ -721,80 +722,129 @@ static void jump(struct compiler *c, int64_t target)
 	static_jump(c, -1, target);
 }
 
-/* Loads: the address form (absolute, register + offset) and the width. */
+/* Loads and stores: the address form, the direction and the width. A row
+ * per op in a static table, so that where the op is a constant (every case
+ * of decode_and_compile) the row is too, and memory_access folds to one form. */
+enum access_form {
+	ACCESS_ABSOLUTE,     /* load_* / store_*: ra, [x] */
+	ACCESS_ABSOLUTE_IMM, /* store_imm_*: [x] = y */
+	ACCESS_INDIRECT_IMM, /* store_imm_ind_*: [ra + x] = y */
+	ACCESS_INDIRECT,     /* load_ind_* / store_ind_*: ra, [rb + x] */
+};
+
 struct access_row {
+	uint8_t form; /* enum access_form */
+	bool loads;
 	uint8_t bytes;
 	bool is_signed;
 };
 
 static const struct access_row access_rows[PVM_OP_COUNT] = {
-	[PVM_OP_LOAD_U8] = {1, false},           [PVM_OP_LOAD_I8] = {1, true},
-	[PVM_OP_LOAD_U16] = {2, false},          [PVM_OP_LOAD_I16] = {2, true},
-	[PVM_OP_LOAD_U32] = {4, false},          [PVM_OP_LOAD_I32] = {4, true},
-	[PVM_OP_LOAD_U64] = {8, false},          [PVM_OP_LOAD_IND_U8] = {1, false},
-	[PVM_OP_LOAD_IND_I8] = {1, true},        [PVM_OP_LOAD_IND_U16] = {2, false},
-	[PVM_OP_LOAD_IND_I16] = {2, true},       [PVM_OP_LOAD_IND_U32] = {4, false},
-	[PVM_OP_LOAD_IND_I32] = {4, true},       [PVM_OP_LOAD_IND_U64] = {8, false},
-	[PVM_OP_STORE_U8] = {1, false},          [PVM_OP_STORE_U16] = {2, false},
-	[PVM_OP_STORE_U32] = {4, false},         [PVM_OP_STORE_U64] = {8, false},
-	[PVM_OP_STORE_IMM_U8] = {1, false},      [PVM_OP_STORE_IMM_U16] = {2, false},
-	[PVM_OP_STORE_IMM_U32] = {4, false},     [PVM_OP_STORE_IMM_U64] = {8, false},
-	[PVM_OP_STORE_IMM_IND_U8] = {1, false},  [PVM_OP_STORE_IMM_IND_U16] = {2, false},
-	[PVM_OP_STORE_IMM_IND_U32] = {4, false}, [PVM_OP_STORE_IMM_IND_U64] = {8, false},
-	[PVM_OP_STORE_IND_U8] = {1, false},      [PVM_OP_STORE_IND_U16] = {2, false},
-	[PVM_OP_STORE_IND_U32] = {4, false},     [PVM_OP_STORE_IND_U64] = {8, false},
+	[PVM_OP_LOAD_U8] = {ACCESS_ABSOLUTE, true, 1, false},
+	[PVM_OP_LOAD_I8] = {ACCESS_ABSOLUTE, true, 1, true},
+	[PVM_OP_LOAD_U16] = {ACCESS_ABSOLUTE, true, 2, false},
+	[PVM_OP_LOAD_I16] = {ACCESS_ABSOLUTE, true, 2, true},
+	[PVM_OP_LOAD_U32] = {ACCESS_ABSOLUTE, true, 4, false},
+	[PVM_OP_LOAD_I32] = {ACCESS_ABSOLUTE, true, 4, true},
+	[PVM_OP_LOAD_U64] = {ACCESS_ABSOLUTE, true, 8, false},
+	[PVM_OP_LOAD_IND_U8] = {ACCESS_INDIRECT, true, 1, false},
+	[PVM_OP_LOAD_IND_I8] = {ACCESS_INDIRECT, true, 1, true},
+	[PVM_OP_LOAD_IND_U16] = {ACCESS_INDIRECT, true, 2, false},
+	[PVM_OP_LOAD_IND_I16] = {ACCESS_INDIRECT, true, 2, true},
+	[PVM_OP_LOAD_IND_U32] = {ACCESS_INDIRECT, true, 4, false},
+	[PVM_OP_LOAD_IND_I32] = {ACCESS_INDIRECT, true, 4, true},
+	[PVM_OP_LOAD_IND_U64] = {ACCESS_INDIRECT, true, 8, false},
+	[PVM_OP_STORE_U8] = {ACCESS_ABSOLUTE, false, 1, false},
+	[PVM_OP_STORE_U16] = {ACCESS_ABSOLUTE, false, 2, false},
+	[PVM_OP_STORE_U32] = {ACCESS_ABSOLUTE, false, 4, false},
+	[PVM_OP_STORE_U64] = {ACCESS_ABSOLUTE, false, 8, false},
+	[PVM_OP_STORE_IMM_U8] = {ACCESS_ABSOLUTE_IMM, false, 1, false},
+	[PVM_OP_STORE_IMM_U16] = {ACCESS_ABSOLUTE_IMM, false, 2, false},
+	[PVM_OP_STORE_IMM_U32] = {ACCESS_ABSOLUTE_IMM, false, 4, false},
+	[PVM_OP_STORE_IMM_U64] = {ACCESS_ABSOLUTE_IMM, false, 8, false},
+	[PVM_OP_STORE_IMM_IND_U8] = {ACCESS_INDIRECT_IMM, false, 1, false},
+	[PVM_OP_STORE_IMM_IND_U16] = {ACCESS_INDIRECT_IMM, false, 2, false},
+	[PVM_OP_STORE_IMM_IND_U32] = {ACCESS_INDIRECT_IMM, false, 4, false},
+	[PVM_OP_STORE_IMM_IND_U64] = {ACCESS_INDIRECT_IMM, false, 8, false},
+	[PVM_OP_STORE_IND_U8] = {ACCESS_INDIRECT, false, 1, false},
+	[PVM_OP_STORE_IND_U16] = {ACCESS_INDIRECT, false, 2, false},
+	[PVM_OP_STORE_IND_U32] = {ACCESS_INDIRECT, false, 4, false},
+	[PVM_OP_STORE_IND_U64] = {ACCESS_INDIRECT, false, 8, false},
 };
 
 static void memory_access(struct compiler *c, const struct pvm_inst *inst)
 {
 	const struct access_row *row = &access_rows[inst->op];
-	bool loads = pvm_ops[inst->op].flags & PVM_LOAD;
-	enum pvm_access need = loads ? PVM_ACCESS_READ : PVM_ACCESS_WRITE;
-	switch (pvm_ops[inst->op].args) {
-	case PVM_ARGS_REG_IMM: { /* load_* / store_*: ra, absolute address */
-		check_page(c, -1, (uint32_t)inst->imm_x, need);
-		struct x64_mem mem = guest_address(c, -1, (uint32_t)inst->imm_x);
-		if (loads)
-			load(c, inst->ra, mem, row->bytes, row->is_signed);
-		else
-			store_reg(c, mem, row->bytes, inst->ra);
-		break;
-	}
-	case PVM_ARGS_IMM2: /* store_imm_*: address, value */
-		check_page(c, -1, (uint32_t)inst->imm_x, need);
-		store_imm(c, guest_address(c, -1, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
-		break;
-	case PVM_ARGS_REG_IMM2: /* store_imm_ind_*: [ra + x] = y */
-		check_page(c, inst->ra, (uint32_t)inst->imm_x, need);
-		store_imm(c, guest_address(c, inst->ra, (uint32_t)inst->imm_x), row->bytes, inst->imm_y);
-		break;
-	default: { /* load_ind_* / store_ind_*: ra, [rb + x] */
-		check_page(c, inst->rb, (uint32_t)inst->imm_x, need);
-		struct x64_mem mem = guest_address(c, inst->rb, (uint32_t)inst->imm_x);
-		if (loads)
-			load(c, inst->ra, mem, row->bytes, row->is_signed);
-		else
-			store_reg(c, mem, row->bytes, inst->ra);
-		break;
-	}
-	}
+	enum pvm_access need = row->loads ? PVM_ACCESS_READ : PVM_ACCESS_WRITE;
+	/* The register the address is relative to, -1 for none. */
+	int base = row->form == ACCESS_INDIRECT ? inst->rb : row->form == ACCESS_INDIRECT_IMM ? inst->ra : -1;
+	check_page(c, base, (uint32_t)inst->imm_x, need);
+	struct x64_mem mem = guest_address(c, base, (uint32_t)inst->imm_x);
+	if (row->form == ACCESS_ABSOLUTE_IMM || row->form == ACCESS_INDIRECT_IMM)
+		store_imm(c, mem, row->bytes, inst->imm_y);
+	else if (row->loads)
+		load(c, inst->ra, mem, row->bytes, row->is_signed);
+	else
+		store_reg(c, mem, row->bytes, inst->ra);
 }
 
-static void instruction(struct compiler *c, const struct pvm_inst *inst)
+static inline __attribute__((always_inline)) void instruction(struct compiler *c, const struct pvm_inst *inst)
 {
 	unsigned a = inst->ra, b = inst->rb, d = inst->rd;
 	uint64_t x = inst->imm_x;
 	enum x64_reg ra = guest(a), rb = guest(b), rd = guest(d);
 	c->inst = inst;
-	if (pvm_ops[inst->op].flags & (PVM_LOAD | PVM_STORE)) {
-		memory_access(c, inst);
-		return;
-	}
-	if (pvm_ops[inst->op].flags & PVM_BRANCH) {
-		branch(c, inst);
-		return;
-	}
 	switch ((enum pvm_op)inst->op) {
+	case PVM_OP_LOAD_U8:
+	case PVM_OP_LOAD_I8:
+	case PVM_OP_LOAD_U16:
+	case PVM_OP_LOAD_I16:
+	case PVM_OP_LOAD_U32:
+	case PVM_OP_LOAD_I32:
+	case PVM_OP_LOAD_U64:
+	case PVM_OP_LOAD_IND_U8:
+	case PVM_OP_LOAD_IND_I8:
+	case PVM_OP_LOAD_IND_U16:
+	case PVM_OP_LOAD_IND_I16:
+	case PVM_OP_LOAD_IND_U32:
+	case PVM_OP_LOAD_IND_I32:
+	case PVM_OP_LOAD_IND_U64:
+	case PVM_OP_STORE_U8:
+	case PVM_OP_STORE_U16:
+	case PVM_OP_STORE_U32:
+	case PVM_OP_STORE_U64:
+	case PVM_OP_STORE_IMM_U8:
+	case PVM_OP_STORE_IMM_U16:
+	case PVM_OP_STORE_IMM_U32:
+	case PVM_OP_STORE_IMM_U64:
+	case PVM_OP_STORE_IMM_IND_U8:
+	case PVM_OP_STORE_IMM_IND_U16:
+	case PVM_OP_STORE_IMM_IND_U32:
+	case PVM_OP_STORE_IMM_IND_U64:
+	case PVM_OP_STORE_IND_U8:
+	case PVM_OP_STORE_IND_U16:
+	case PVM_OP_STORE_IND_U32:
+	case PVM_OP_STORE_IND_U64:
+		memory_access(c, inst);
+		break;
+	case PVM_OP_BRANCH_EQ_IMM:
+	case PVM_OP_BRANCH_NE_IMM:
+	case PVM_OP_BRANCH_LT_U_IMM:
+	case PVM_OP_BRANCH_LE_U_IMM:
+	case PVM_OP_BRANCH_GE_U_IMM:
+	case PVM_OP_BRANCH_GT_U_IMM:
+	case PVM_OP_BRANCH_LT_S_IMM:
+	case PVM_OP_BRANCH_LE_S_IMM:
+	case PVM_OP_BRANCH_GE_S_IMM:
+	case PVM_OP_BRANCH_GT_S_IMM:
+	case PVM_OP_BRANCH_EQ:
+	case PVM_OP_BRANCH_NE:
+	case PVM_OP_BRANCH_LT_U:
+	case PVM_OP_BRANCH_LT_S:
+	case PVM_OP_BRANCH_GE_U:
+	case PVM_OP_BRANCH_GE_S:
+		branch(c, inst);
+		break;
 	case PVM_OP_TRAP:
 		exit_at(c, PVM_JIT_EXIT_PANIC, inst->pc);
 		break;
@@ -1110,6 +1160,26 @@ static void instruction(struct compiler *c, const struct pvm_inst *inst)
 	}
 }
 
+/* Decodes the instruction at pc and compiles it, with one indirect branch:
+ * each case knows its op and argument class as constants, so the decoding
+ * folds to that class's few loads and instruction() to that op's case. A
+ * separate decode (pvm_decode) would add a second, as unpredictable, switch. */
+static void decode_and_compile(struct compiler *c, uint32_t pc, uint32_t skip, enum pvm_op op, bool defined)
+{
+	struct pvm_inst inst;
+	switch (op) {
+#define COMPILE(name, text, args, ...)                                                                      \
+	case PVM_OP_##name:                                                                                 \
+		pvm_decode_as(&c->program->code, pc, skip, PVM_OP_##name, defined, PVM_ARGS_##args, &inst); \
+		instruction(c, &inst);                                                                      \
+		break;
+		PVM_INSTRUCTIONS(COMPILE)
+#undef COMPILE
+	case PVM_OP_COUNT:
+		break;
+	}
+}
+
 /* ---- stubs and patches ------------------------------------------------------------ */
 
 static void emit_stub(struct compiler *c, const struct stub *stub)
@@ -1232,10 +1302,15 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	emit_exits(&c);
 	code->fault_offset = offset_of(&c, c.exits[PVM_JIT_EXIT_FAULT]);
 
-	struct pvm_inst inst;
+	/* Blocks are contiguous from 0. The next instruction's op is read
+	 * before this one's dispatch: when that indirect branch mispredicts,
+	 * the next one's target is already known rather than a chain of
+	 * dependent loads away. */
+	uint32_t pc = 0;
+	bool defined;
+	enum pvm_op op = pvm_code_op(&program->code, pc, &defined);
 	for (uint32_t b = 0; b < program->block_count; b++) {
 		const struct pvm_block *block = &program->blocks[b];
-		uint32_t pc = block->pc;
 		for (uint32_t i = 0; i < block->count; i++) {
 			if (!grow_scratch(&c, allocator)) {
 				release_scratch(&c, allocator);
@@ -1243,7 +1318,9 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 				pvm_error_set(error, pc, "out of memory compiling the instruction at pc %u", pc);
 				return -1;
 			}
-			pvm_decode(&program->code, pc, &inst);
+			uint32_t skip = pvm_code_skip(&program->code, pc), next = pc + 1 + skip;
+			bool next_defined;
+			enum pvm_op next_op = pvm_code_op(&program->code, next, &next_defined);
 			struct pvm_jit_site *site = &code->sites[code->site_count++];
 			site->pc = pc;
 			site->entry = offset_of(&c, c.at);
@@ -1256,8 +1333,10 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 				charge_block(&c, block);
 			}
 			site->body = offset_of(&c, c.at);
-			instruction(&c, &inst);
-			pc = inst.next;
+			decode_and_compile(&c, pc, skip, op, defined);
+			pc = next;
+			op = next_op;
+			defined = next_defined;
 		}
 	}
 	code->cold_offset = offset_of(&c, c.at);
