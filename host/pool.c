@@ -142,6 +142,52 @@ static corral_result protect_spans(struct host_sandbox_worker *worker, const str
 	return result == CORRAL_OK ? complete_posted(worker, error) : result;
 }
 
+/* A wipe zeroes up to KEPT_PAGES_MAX of a protected worker's resident guest
+ * pages where they are and punches the rest out of the memfd. A page
+ * punched out costs the next instance to touch it a fault into a fresh
+ * shmem page, ~6 us on this machine kind; one kept stays mapped in the
+ * zygote and costs nothing (the sieve guest's 490 heap pages made it 9.0 ms
+ * in the sandbox against 5.9 ms in process). The bound keeps an idle worker
+ * small. A paged worker keeps none: its userfaultfd needs them missing. */
+#define KEPT_PAGES_MAX  2048u /* 8 MiB */
+#define RESIDENCY_BATCH 4096u
+
+static int punch(struct host_worker *process, uint64_t address, uint64_t length)
+{
+	return fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address, (off_t)length);
+}
+
+/* Pages [first, end) of a protected worker, readable and writable in our
+ * view: each run of resident pages is zeroed while the budget lasts, else
+ * punched; the rest are holes already. */
+static int clear_span(struct host_sandbox_worker *worker, uint32_t first, uint32_t end, uint32_t *kept)
+{
+	struct host_worker *process = &worker->process;
+	unsigned char resident[RESIDENCY_BATCH];
+	for (uint32_t batch = first; batch < end; batch += RESIDENCY_BATCH) {
+		uint32_t count = end - batch < RESIDENCY_BATCH ? end - batch : RESIDENCY_BATCH;
+		if (mincore(process->guest + ((uint64_t)batch << PVM_PAGE_SHIFT), (size_t)count << PVM_PAGE_SHIFT,
+			    resident))
+			return -1;
+		for (uint32_t i = 0, run; i < count; i = run) {
+			for (run = i + 1; run < count && (resident[run] & 1) == (resident[i] & 1);)
+				run++;
+			if (!(resident[i] & 1))
+				continue;
+			/* As much of the run as the budget allows is kept. */
+			uint32_t keep = run - i < KEPT_PAGES_MAX - *kept ? run - i : KEPT_PAGES_MAX - *kept;
+			uint64_t address = (uint64_t)(batch + i) << PVM_PAGE_SHIFT;
+			memset(process->guest + address, 0, (size_t)keep << PVM_PAGE_SHIFT);
+			page_spans_add(&worker->kept, batch + i, batch + i + keep);
+			*kept += keep;
+			if (keep < run - i && punch(process, address + ((uint64_t)keep << PVM_PAGE_SHIFT),
+						    (uint64_t)(run - i - keep) << PVM_PAGE_SHIFT))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* All of guest memory, as spans. */
 static const struct page_spans all_guest_pages = {
 	.count = 1,
@@ -158,6 +204,14 @@ corral_result host_pool_set_paging(struct host_sandbox_worker *worker, bool page
 		return CORRAL_OK;
 	corral_result result;
 	if (paged) {
+		/* The pages a wipe kept would not be missing. */
+		for (uint32_t i = 0; i < worker->kept.count; i++)
+			if (punch(&worker->process, (uint64_t)worker->kept.span[i].first << PVM_PAGE_SHIFT,
+				  (uint64_t)(worker->kept.span[i].end - worker->kept.span[i].first) << PVM_PAGE_SHIFT))
+				return host_fail(error, CORRAL_ERROR_SYSTEM,
+						 "cannot empty a sandbox worker's memory to page it: %s",
+						 strerror(errno));
+		page_spans_clear(&worker->kept);
 		uint8_t *alias = worker->process.guest + ZYGOTE_GUEST_LOW;
 		if (mprotect(alias, ZYGOTE_GUEST_END - ZYGOTE_GUEST_LOW, PROT_READ | PROT_WRITE))
 			return host_fail(error, CORRAL_ERROR_SYSTEM,
@@ -175,9 +229,9 @@ corral_result host_pool_set_paging(struct host_sandbox_worker *worker, bool page
 	return result;
 }
 
-/* No guest page, no access, no jump-table entry and no register of the
+/* No guest data, no access, no jump-table entry and no register of the
  * last instance survives: the next one starts as a fresh worker would
- * (paged or not as the last left it: the pages are gone either way). */
+ * (paged or not as the last left it). */
 static corral_result wipe(struct host_sandbox_worker *worker, corral_error *error)
 {
 	struct host_worker *process = &worker->process;
@@ -187,12 +241,16 @@ static corral_result wipe(struct host_sandbox_worker *worker, corral_error *erro
 	worker->table_entries = 0;
 	struct page_spans touched = worker->touched;
 	page_spans_clear(&worker->touched);
+	uint32_t kept = 0;
 	for (uint32_t i = 0; i < touched.count; i++) {
 		uint64_t address = (uint64_t)touched.span[i].first << PVM_PAGE_SHIFT;
 		uint64_t length = (uint64_t)(touched.span[i].end - touched.span[i].first) << PVM_PAGE_SHIFT;
-		if (fallocate(process->guest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)address,
-			      (off_t)length) ||
-		    (!worker->paged && mprotect(process->guest + address, length, PROT_NONE)))
+		bool failed = worker->paged
+				      ? punch(process, address, length) != 0
+				      : mprotect(process->guest + address, length, PROT_READ | PROT_WRITE) ||
+						clear_span(worker, touched.span[i].first, touched.span[i].end, &kept) ||
+						mprotect(process->guest + address, length, PROT_NONE);
+		if (failed)
 			return host_fail(error, CORRAL_ERROR_SYSTEM, "cannot wipe a sandbox worker's memory: %s",
 					 strerror(errno));
 	}

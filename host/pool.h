@@ -21,6 +21,9 @@ struct host_sandbox_worker {
 	/* Guest pages whose access the zygote was ever told about, and the
 	 * jump-table entries written: what a wipe must clear. */
 	struct page_spans touched;
+	/* Pages a wipe zeroed and left in the memfd (a superset): punched
+	 * before the worker is paged. */
+	struct page_spans kept;
 	uint32_t table_entries;
 	bool broken; /* it misbehaved: never reused */
 	/* Dynamic paging with the zygote's userfaultfd (process.uffd >= 0):

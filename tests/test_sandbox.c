@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -148,6 +149,120 @@ Test(sandbox, a_recycled_worker_shows_nothing_of_the_last_instance)
 	corral_instance_free(third);
 	corral_module_free(reader);
 	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+/* The zygote's minor page faults so far (/proc/PID/stat, field 10). */
+static unsigned long zygote_minor_faults(pid_t pid)
+{
+	char path[64], stat[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *file = fopen(path, "r");
+	cr_assert_not_null(file, "cannot read %s", path);
+	size_t length = fread(stat, 1, sizeof stat - 1, file);
+	fclose(file);
+	stat[length] = 0;
+	/* After "(comm)", which may hold spaces: state, then fields 4 to 10. */
+	const char *after = strrchr(stat, ')');
+	cr_assert_not_null(after);
+	unsigned long minor = 0;
+	cr_assert_eq(sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %lu", &minor), 1, "%s: %s", path, stat);
+	return minor;
+}
+
+/* Two instances on one worker, one after the other, each writing `pages`
+ * pages from DATA on (and reading the first, which must be zero): the
+ * zygote's minor faults during each run. */
+static void faults_of_two_runs(uint32_t pages, unsigned long faults[2])
+{
+	corral_engine *engine = sandbox_engine(0);
+	char source[256];
+	snprintf(source, sizeof source,
+		 "load_imm r1, %u\nload_imm r2, %u\nload_u64 r3, %u\nfallthrough\n"
+		 "loop:\nstore_ind_u64 r2, r1, 8\nadd_imm_64 r1, r1, 4096\nbranch_lt_u r1, r2, @loop\n" HALT,
+		 DATA, DATA + pages * 4096, DATA + 8);
+	corral_module *module = support_module(engine, source, CORRAL_METERING_OFF);
+	pid_t pid = 0;
+	for (int round = 0; round < 2; round++) {
+		corral_instance *instance = support_instance(module, 0);
+		corral_error error;
+		cr_assert_eq(corral_instance_map(instance, DATA, (uint64_t)pages * 4096, CORRAL_PAGE_WRITE, &error),
+			     CORRAL_OK, "%s", error.message);
+		if (round == 0)
+			pid = instance->worker->process.pid;
+		cr_assert_eq(instance->worker->process.pid, pid, "the worker was reused");
+		unsigned long before = zygote_minor_faults(pid);
+		corral_interrupt stop = corral_instance_run(instance);
+		cr_assert_eq(stop.kind, CORRAL_FINISHED, "round %d: %s at pc %u", round,
+			     corral_interrupt_name(stop.kind), stop.pc);
+		faults[round] = zygote_minor_faults(pid) - before;
+		cr_assert_eq(corral_instance_reg(instance, 3), 0, "round %d read the last round's data", round);
+		corral_instance_free(instance);
+	}
+	corral_module_free(module);
+	corral_engine_free(engine);
+}
+
+/* A wipe zeroes the pages the last instance wrote where they are rather
+ * than punching them out of the memfd: the next instance to write the
+ * same 256 pages finds them zero and still mapped, so they cost the zygote
+ * no fault, where the first instance took one each. */
+Test(sandbox, a_recycled_worker_keeps_the_pages_it_wiped_mapped)
+{
+	unsigned long faults[2];
+	faults_of_two_runs(256, faults);
+	cr_assert_geq(faults[0], 256, "the first run faulted %lu times for its 256 fresh pages", faults[0]);
+	cr_assert_lt(faults[1], 16, "the second run faulted %lu times for 256 pages the wipe kept", faults[1]);
+}
+
+/* But at most 8 MiB of them (2048 pages): of 3072, the other 1024 are
+ * punched out, and fault again. */
+Test(sandbox, a_wipe_keeps_at_most_8_mib_of_pages)
+{
+	unsigned long faults[2];
+	faults_of_two_runs(3072, faults);
+	cr_assert_geq(faults[0], 3072, "the first run faulted %lu times for its 3072 fresh pages", faults[0]);
+	cr_assert(faults[1] >= 1024 && faults[1] < 1024 + 16,
+		  "the second run faulted %lu times where the wipe kept 2048 of its 3072 pages", faults[1]);
+}
+
+/* Pages a wipe kept are punched out before the worker is paged: a paged
+ * instance after a protected one on the same worker faults at the page the
+ * last one wrote, as at any page it has not mapped, rather than finding it
+ * there. The load starts on a page the instance mapped and runs into the
+ * next, so that the page-checking code lets it through and only the
+ * userfaultfd stands in its way. */
+Test(sandbox, a_paged_instance_after_a_protected_one_faults_at_its_pages)
+{
+	corral_engine *engine = sandbox_engine(0);
+	corral_module *writer =
+		support_module(engine, "load_imm r1, -1\nstore_u64 r1, 0x21000\n" HALT, CORRAL_METERING_OFF);
+	corral_module *reader = support_module(engine, "load_u64 r2, 0x20ffc\n" HALT, CORRAL_METERING_OFF);
+	corral_instance *first = support_instance(writer, 0);
+	corral_error error;
+	cr_assert_eq(corral_instance_map(first, DATA, 0x2000, CORRAL_PAGE_WRITE, &error), CORRAL_OK, "%s",
+		     error.message);
+	cr_assert_eq(corral_instance_run(first).kind, CORRAL_FINISHED);
+	pid_t pid = first->worker->process.pid;
+	corral_instance_free(first);
+
+	corral_instance_config config;
+	corral_instance_config_init(&config);
+	config.dynamic_paging = true;
+	corral_instance *second;
+	cr_assert_eq(corral_instance_new(reader, &config, &second, &error), CORRAL_OK, "%s", error.message);
+	if (corral_instance_paging(second) != CORRAL_PAGING_USERFAULTFD)
+		cr_skip_test("the sandbox's workers have no userfaultfd here, so none is paged");
+	cr_assert_eq(second->worker->process.pid, pid, "the worker was reused");
+	cr_assert_eq(corral_instance_map(second, DATA, 0x1000, CORRAL_PAGE_READ, &error), CORRAL_OK, "%s",
+		     error.message);
+	corral_interrupt stop = corral_instance_run(second);
+	cr_assert_eq(stop.kind, CORRAL_PAGE_FAULT, "the paged instance ran to %s (r2 = 0x%llx)",
+		     corral_interrupt_name(stop.kind), (unsigned long long)corral_instance_reg(second, 2));
+	cr_assert_eq(stop.address, DATA + 0x1000);
+	corral_instance_free(second);
+	corral_module_free(reader);
+	corral_module_free(writer);
 	corral_engine_free(engine);
 }
 
