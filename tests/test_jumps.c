@@ -237,6 +237,21 @@ Test(jumps, a_jump_into_the_middle_of_a_block_panics_at_the_jump)
 	machine_free(&m);
 }
 
+/* The interpreter charges a block as it jumps there; a bad target is no block
+ * and nothing to charge, so the jump panics even with no gas left. */
+Test(jumps, a_jump_to_a_bad_target_with_no_gas_left_panics_rather_than_running_out)
+{
+	struct machine m;
+	machine_load_untouched(&m, 2, /* the two blocks up to the jump, one each */
+			       "fallthrough\n"
+			       "@1: jump @middle\n"
+			       "ecalli 1\n"
+			       "middle: ecalli 2\n");
+	assert_stop(machine_run(&m), CORRAL_TRAP, 1);
+	cr_assert_eq(corral_instance_gas(m.instance), 0);
+	machine_free(&m);
+}
+
 Test(jumps, a_jump_to_the_end_of_the_code_panics_at_the_jump)
 {
 	/* The offset after the last instruction follows a terminator, but no
