@@ -19,8 +19,16 @@ const char *pvm_status_name(enum pvm_status status)
 static const void *const *run_straight(const struct pvm_interp_code *code, struct pvm_state *state,
 				       struct pvm_memory *memory, uint32_t start, int64_t gas, struct pvm_exit *exit);
 
-static void fill_slot(struct pvm_slot *slot, const struct pvm_inst *inst)
+/* The straight loop's handler addresses, by slot kind: what each slot's
+ * `code` is taken from. */
+static const void *const *straight_handlers(void)
 {
+	return run_straight(NULL, NULL, NULL, 0, 0, NULL);
+}
+
+static void fill_slot(struct pvm_slot *slot, const struct pvm_inst *inst, const void *const *handlers)
+{
+	slot->code = handlers[inst->op];
 	slot->handler = inst->op;
 	slot->a = inst->ra;
 	slot->b = inst->rb;
@@ -41,7 +49,10 @@ static const struct pvm_slot *resolve_target(struct pvm_interp_code *code, int64
 	struct pvm_slot *panic = &code->slots[code->slot_count++];
 	/* Its cost, more than any balance, sends the straight loop's charge
 	 * on entry to the slow path (core/interp_loop.h, ENTER_BLOCK). */
-	*panic = (struct pvm_slot){.handler = PVM_SLOT_BAD_JUMP, .pc = jump_pc, .x = UINT64_MAX};
+	*panic = (struct pvm_slot){.handler = PVM_SLOT_BAD_JUMP,
+				   .pc = jump_pc,
+				   .x = UINT64_MAX,
+				   .code = straight_handlers()[PVM_SLOT_BAD_JUMP]};
 	return panic;
 }
 
@@ -76,15 +87,19 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 	}
 	code->program_slots = code->slot_count = next;
 
+	const void *const *handlers = straight_handlers();
 	struct pvm_inst inst;
 	struct pvm_slot *slot = code->slots;
 	for (uint32_t b = 0; b < program->block_count; b++) {
 		const struct pvm_block *block = &program->blocks[b];
-		*slot++ = (struct pvm_slot){.handler = PVM_SLOT_CHARGE, .pc = block->pc, .x = block->cost};
+		*slot++ = (struct pvm_slot){.handler = PVM_SLOT_CHARGE,
+					    .pc = block->pc,
+					    .x = block->cost,
+					    .code = handlers[PVM_SLOT_CHARGE]};
 		uint32_t pc = block->pc;
 		for (uint32_t i = 0; i < block->count; i++, slot++) {
 			pvm_decode(&program->code, pc, &inst);
-			fill_slot(slot, &inst);
+			fill_slot(slot, &inst, handlers);
 			int64_t target;
 			if (pvm_inst_target(&inst, &target))
 				slot->y = (uintptr_t)resolve_target(code, target, inst.pc);
@@ -97,9 +112,6 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 						? &code->slots[code->block_slots[pvm_program_block_at(program, target)]]
 						: NULL;
 	}
-	const void *const *handlers = run_straight(NULL, NULL, NULL, 0, 0, NULL);
-	for (uint32_t i = 0; i < code->slot_count; i++)
-		code->slots[i].code = handlers[code->slots[i].handler];
 	return 0;
 }
 
