@@ -810,6 +810,93 @@ Test(jit_host, async_gas_stops_late_and_off_never_charges)
 	machine_free(&m);
 }
 
+/* ---- async metering: charging ahead -------------------------------------- */
+
+/* @4 heads a loop; its branch forward (never taken from @0) falls into @11,
+ * which nothing else leads to, so that @4's charge pays for @11 too and @11
+ * charges nothing (core/jit.c, plan_charges_ahead). The host call in @11
+ * sees the balance; @28 is where the branch leaves the chain. */
+static const char chained_loop[] = "load_imm r1, 3\nfallthrough\n"
+				   "loop:\nadd_imm_64 r1, r1, -1\nbranch_eq_imm r1, 100, @out\n"
+				   "ecalli 7\nadd_imm_64 r2, r2, 1\nbranch_ne_imm r1, 0, @loop\n"
+				   "ecalli 8\n" HALT "out:\necalli 9\ntrap\n";
+#define LOOP_HEAD     4
+#define CHAINED_BLOCK 11
+
+/* Runs chained_loop from `pc` (r1 = `r1` unless the program sets it) on the
+ * interpreter and on the JIT with async metering, answering host calls.
+ * Where the interpreter never runs out of gas, both meet the same
+ * interrupts in the same states; where it does, the JIT too, after the same
+ * interrupts, with an overdraft. Returns the interpreter's last stop. */
+static corral_interrupt run_async_chained(int64_t gas, uint32_t pc, uint64_t r1)
+{
+	size_t length;
+	uint8_t *bytes = support_assemble(chained_loop, &length);
+	struct machine machines[2];
+	build_bytes(&machines[0], INTERP, bytes, length, CORRAL_METERING_SYNC, gas);
+	build_bytes(&machines[1], JIT, bytes, length, CORRAL_METERING_ASYNC, gas);
+	free(bytes);
+	for (int i = 0; i < 2; i++) {
+		corral_instance_set_pc(machines[i].instance, pc);
+		corral_instance_set_reg(machines[i].instance, 1, r1);
+	}
+	corral_interrupt expected, got;
+	for (unsigned n = 0;; n++) {
+		char what[96];
+		snprintf(what, sizeof what, "gas %lld from pc %u, stop %u", (long long)gas, pc, n);
+		expected = machine_run(&machines[0]);
+		got = machine_run(&machines[1]);
+		if (expected.kind == CORRAL_OUT_OF_GAS) {
+			/* Late, with an overdraft; or, where the host charges
+			 * before any code runs, just as the interpreter. */
+			int64_t left = corral_instance_gas(machines[1].instance);
+			cr_assert_eq(got.kind, CORRAL_OUT_OF_GAS,
+				     "%s: the interpreter ran out, the JIT stopped with %s", what,
+				     corral_interrupt_name(got.kind));
+			cr_assert(left < 0 ||
+					  (got.pc == expected.pc && left == corral_instance_gas(machines[0].instance)),
+				  "%s: out of gas at pc %u with %lld left", what, got.pc, (long long)left);
+			break;
+		}
+		assert_same_interrupt(got, expected, what);
+		assert_same_state(&machines[1], &machines[0], what);
+		if (expected.kind != CORRAL_HOST_CALL)
+			break;
+	}
+	machine_free(&machines[0]);
+	machine_free(&machines[1]);
+	return expected;
+}
+
+Test(jit_host, async_charges_ahead_yet_every_exit_sees_the_exact_balance)
+{
+	/* From nothing up to more than the run costs: out of gas in every
+	 * block, on every trip (the loop head's test then counts what it
+	 * charged ahead: below zero with it, the run goes on into @11 and
+	 * stops there with an overdraft), and host calls inside @11. */
+	bool finished = false, ran_out = false;
+	for (int64_t gas = 0; gas <= 40; gas++) {
+		corral_interrupt last = run_async_chained(gas, 0, 0);
+		finished |= last.kind == CORRAL_FINISHED;
+		ran_out |= last.kind == CORRAL_OUT_OF_GAS;
+	}
+	cr_assert(finished && ran_out, "the sweep covers both ends");
+}
+
+Test(jit_host, a_branch_out_of_a_chain_gives_back_what_was_charged_ahead)
+{
+	/* r1 = 101: @4 takes its branch to @28 at once, whose host call sees
+	 * the balance, then traps. */
+	corral_interrupt last = run_async_chained(100, LOOP_HEAD, 101);
+	assert_stop(last, CORRAL_TRAP, 30);
+}
+
+Test(jit_host, entering_a_block_charged_ahead_charges_it_there)
+{
+	for (int64_t gas = 0; gas <= 20; gas++)
+		run_async_chained(gas, CHAINED_BLOCK, 2);
+}
+
 /* ---- single steps --------------------------------------------------------- */
 
 Test(jit_host, single_steps_match_the_interpreter)
