@@ -85,16 +85,13 @@ enum stub_kind {
 	STUB_GAS_REFUND_CX, /* the same for a cost in rcx */
 	STUB_GAS,           /* out of gas with nothing to give back */
 	STUB_FAULT,         /* the page table refused a load or store */
-	STUB_GAS_AHEAD,     /* async: the charge ran below zero, but with what it charged ahead */
-	STUB_REFUND_AHEAD,  /* async: a branch leaves what its block charged ahead for */
 };
 
 struct stub {
 	uint32_t field; /* the rel32 to point at the stub */
-	uint32_t pc;    /* where it exits, or the block STUB_REFUND_AHEAD jumps to */
+	uint32_t pc;
 	uint8_t kind;
 	int32_t cost;
-	uint32_t resume; /* STUB_GAS_AHEAD: where the code goes on when the balance holds */
 };
 
 struct compiler {
@@ -112,13 +109,6 @@ struct compiler {
 	struct stub *stubs;
 	uint32_t stub_count, stub_capacity;
 	uint8_t *loop_heads; /* async: bitmap by pc of the blocks that test the balance */
-	/* Async in this process: bitmap by pc of the blocks a jump, a branch or
-	 * the jump table leads to; per block, whether its charge is made by
-	 * the block before it (plan_charges_ahead); and the running block's
-	 * code->charged_ahead. */
-	uint8_t *jumped_to;
-	uint8_t *merged;
-	uint32_t block_ahead;
 	/* Trampolines, emitted first. */
 	uint8_t *exits[PVM_JIT_EXIT_COUNT];
 	const struct pvm_inst *inst; /* the instruction being compiled */
@@ -288,30 +278,20 @@ static enum x64_cond overdrawn(const struct compiler *c)
  * cycle of the program passes through a backward jump or branch, or a
  * dynamic jump, so it is enough that the blocks those can reach test it,
  * right after their own charge and on its flags. */
-static bool bit_at(const uint8_t *bitmap, uint32_t pc)
-{
-	return (bitmap[pc >> 3] >> (pc & 7)) & 1;
-}
-
 static bool is_loop_head(const struct compiler *c, uint32_t pc)
 {
-	return c->loop_heads && bit_at(c->loop_heads, pc);
+	return c->loop_heads && ((c->loop_heads[pc >> 3] >> (pc & 7)) & 1);
 }
 
-static void mark_block(uint8_t *bitmap, const struct pvm_program *program, int64_t target)
+static void mark_loop_head(uint8_t *loop_heads, const struct pvm_program *program, int64_t target)
 {
-	if (bitmap && pvm_program_is_jump_target(program, target))
-		bitmap[target >> 3] |= (uint8_t)(1u << (target & 7));
+	if (pvm_program_is_jump_target(program, target))
+		loop_heads[target >> 3] |= (uint8_t)(1u << (target & 7));
 }
 
-/* One look at each block's last instruction and at the jump table: the
- * loop heads and, to charge ahead (c->jumped_to set), every block a jump
- * leads to and, in c->merged[b] for now, whether block b falls forward
- * into the next: a fallthrough, or a branch forward, which is seldom taken
- * (a branch back closes a loop and is taken nearly always). */
-static void find_loop_heads(struct compiler *c)
+/* One look at each block's last instruction and at the jump table. */
+static void find_loop_heads(uint8_t *loop_heads, const struct pvm_program *program)
 {
-	const struct pvm_program *program = c->program;
 	for (uint32_t b = 0; b < program->block_count; b++) {
 		const struct pvm_block *block = &program->blocks[b];
 		uint32_t last = block->pc;
@@ -320,55 +300,18 @@ static void find_loop_heads(struct compiler *c)
 		struct pvm_inst inst;
 		int64_t target;
 		pvm_decode(&program->code, last, &inst);
-		bool jumps = pvm_inst_target(&inst, &target);
-		if (jumps && target <= last)
-			mark_block(c->loop_heads, program, target);
-		if (jumps)
-			mark_block(c->jumped_to, program, target);
-		if (c->merged)
-			c->merged[b] = inst.op == PVM_OP_FALLTHROUGH ||
-				       (jumps && (pvm_ops[inst.op].flags & PVM_BRANCH) && target > last);
+		if (pvm_inst_target(&inst, &target) && target <= last)
+			mark_loop_head(loop_heads, program, target);
 	}
-	for (uint32_t j = 0; j < program->blob.jump_count; j++) {
-		mark_block(c->loop_heads, program, pvm_blob_jump_entry(&program->blob, j));
-		mark_block(c->jumped_to, program, pvm_blob_jump_entry(&program->blob, j));
-	}
+	for (uint32_t j = 0; j < program->blob.jump_count; j++)
+		mark_loop_head(loop_heads, program, pvm_blob_jump_entry(&program->blob, j));
 }
 
-/* Costs below this can be summed along a chain without leaving an imm32. */
-#define AHEAD_COST_LIMIT (1u << 30)
-
-/* Async metering in this process charges ahead: a block that nothing but
- * falling forward from the block before leads to is paid for by that
- * block's charge, so that a loop whose body is a chain of such blocks
- * makes one subtract a trip rather than one per block. What was charged
- * ahead is given back where a branch leaves the chain (STUB_REFUND_AHEAD),
- * counted in where the balance is tested (STUB_GAS_AHEAD), and added by the
- * host to the balance at every exit (pvm_jit_charged_ahead). Backwards, so
- * that each block's amount is its successor's cost plus its successor's. */
-static void plan_charges_ahead(struct compiler *c, uint32_t *ahead)
+static void charge_block(struct compiler *c, const struct pvm_block *block)
 {
-	const struct pvm_program *program = c->program;
-	if (program->block_count == 0)
-		return;
-	ahead[program->block_count - 1] = 0;
-	for (uint32_t b = program->block_count - 1; b > 0; b--) {
-		const struct pvm_block *block = &program->blocks[b];
-		bool falls_forward_into = c->merged[b - 1];
-		uint64_t chain = block->cost + ahead[b];
-		bool merged = falls_forward_into && !bit_at(c->jumped_to, block->pc) && chain < AHEAD_COST_LIMIT &&
-			      program->blocks[b - 1].cost < AHEAD_COST_LIMIT;
-		c->merged[b] = merged;
-		ahead[b - 1] = merged ? (uint32_t)chain : 0;
-	}
-	c->merged[0] = false;
-}
-
-static void charge_block(struct compiler *c, const struct pvm_block *block, uint32_t index)
-{
-	uint64_t cost = block->cost + c->block_ahead;
+	uint64_t cost = block->cost;
 	bool sync = c->options.gas == PVM_JIT_GAS_SYNC;
-	if (c->options.gas == PVM_JIT_GAS_NONE || (c->merged && c->merged[index]))
+	if (c->options.gas == PVM_JIT_GAS_NONE)
 		return;
 	if (cost <= INT32_MAX) {
 		gas_alu(c, X64_SUB, false, (int32_t)cost);
@@ -386,11 +329,8 @@ static void charge_block(struct compiler *c, const struct pvm_block *block, uint
 		return;
 	}
 	/* Async: a loop head keeps what it charged, the overdraft. */
-	if (!sync && is_loop_head(c, block->pc)) {
-		jump_to_stub(c, overdrawn(c), c->block_ahead ? STUB_GAS_AHEAD : STUB_GAS, block->pc,
-			     (int32_t)c->block_ahead);
-		c->stubs[c->stub_count - 1].resume = offset_of(c, c->at);
-	}
+	if (!sync && is_loop_head(c, block->pc))
+		jump_to_stub(c, overdrawn(c), STUB_GAS, block->pc, 0);
 }
 
 /* A static jump or branch (cond < 0: always) to target. */
@@ -398,10 +338,6 @@ static void static_jump(struct compiler *c, int cond, int64_t target)
 {
 	if (!pvm_program_is_jump_target(c->program, target)) {
 		jump_to_stub(c, cond, STUB_PANIC, c->inst->pc, 0);
-		return;
-	}
-	if (c->block_ahead) {
-		jump_to_stub(c, cond, STUB_REFUND_AHEAD, (uint32_t)target, (int32_t)c->block_ahead);
 		return;
 	}
 	jump_to_block(c, cond, (uint32_t)target);
@@ -1276,23 +1212,6 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 	case STUB_FAULT:
 		exit_at(c, PVM_JIT_EXIT_FAULT, stub->pc);
 		break;
-	case STUB_GAS_AHEAD: {
-		/* Below zero, but the true balance has what was charged ahead
-		 * too: out of gas only if that is below zero as well. */
-		gas_alu(c, X64_ADD, false, stub->cost);
-		c->at = x64_jcc_rel8(c->at, overdrawn(c), 0);
-		uint8_t *out = c->at - 1;
-		gas_alu(c, X64_SUB, false, stub->cost);
-		c->at = x64_jmp_to(c->at, c->start + stub->resume);
-		x64_patch_rel8(out, c->at);
-		gas_alu(c, X64_SUB, false, stub->cost);
-		exit_at(c, PVM_JIT_EXIT_OUT_OF_GAS, stub->pc);
-		break;
-	}
-	case STUB_REFUND_AHEAD:
-		gas_alu(c, X64_ADD, false, stub->cost);
-		jump_to_block(c, -1, stub->pc);
-		break;
 	}
 }
 
@@ -1308,8 +1227,6 @@ static void release_scratch(struct compiler *c, const struct pvm_allocator *allo
 	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
 	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
 	pvm_release(allocator, c->loop_heads, (size_t)c->program->code.length / 8 + 1);
-	pvm_release(allocator, c->jumped_to, (size_t)c->program->code.length / 8 + 1);
-	pvm_release(allocator, c->merged, c->program->block_count);
 }
 
 /* Before each instruction: room for the most stubs and forward jumps it (and
@@ -1367,30 +1284,18 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
-	bool async = options->gas == PVM_JIT_GAS_ASYNC;
-	/* In the sandbox the host could not trust where an exit says it is,
-	 * which the balance would then depend on: no charging ahead there. */
-	bool ahead = async && options->memory == PVM_JIT_MEMORY_BASE && !options->step;
-	if (async)
+	if (options->gas == PVM_JIT_GAS_ASYNC) {
 		c.loop_heads = pvm_allocate(allocator, (size_t)program->code.length / 8 + 1);
-	if (ahead) {
-		c.jumped_to = pvm_allocate(allocator, (size_t)program->code.length / 8 + 1);
-		c.merged = pvm_allocate(allocator, program->block_count);
-		code->charged_ahead =
-			pvm_allocate(allocator, (size_t)program->block_count * sizeof *code->charged_ahead);
+		if (c.loop_heads)
+			find_loop_heads(c.loop_heads, program);
 	}
-	if (!c.entries || !c.forward || !c.stubs || !code->sites || !code->jump_offsets || (async && !c.loop_heads) ||
-	    (ahead && (!c.jumped_to || !c.merged || !code->charged_ahead))) {
+	if (!c.entries || !c.forward || !c.stubs || !code->sites || !code->jump_offsets ||
+	    (options->gas == PVM_JIT_GAS_ASYNC && !c.loop_heads)) {
 		release_scratch(&c, allocator);
 		pvm_jit_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory compiling %u instructions", program->instruction_count);
 		return -1;
 	}
-
-	if (async)
-		find_loop_heads(&c);
-	if (ahead)
-		plan_charges_ahead(&c, code->charged_ahead);
 
 	code->enter_offset = offset_of(&c, c.at);
 	emit_enter(&c);
@@ -1425,8 +1330,7 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 			if (i == 0) {
 				if (pvm_program_is_jump_target(program, pc))
 					*entry_of(&c, pc) = site->entry;
-				c.block_ahead = code->charged_ahead ? code->charged_ahead[b] : 0;
-				charge_block(&c, block, b);
+				charge_block(&c, block);
 			}
 			site->body = offset_of(&c, c.at);
 			decode_and_compile(&c, pc, skip, op, defined);
@@ -1457,20 +1361,8 @@ void pvm_jit_free(struct pvm_jit_code *code, const struct pvm_allocator *allocat
 		return;
 	pvm_release(allocator, code->sites, (size_t)code->program->instruction_count * sizeof *code->sites);
 	pvm_release(allocator, code->jump_offsets, (size_t)code->jump_count * sizeof *code->jump_offsets);
-	if (code->charged_ahead)
-		pvm_release(allocator, code->charged_ahead,
-			    (size_t)code->program->block_count * sizeof *code->charged_ahead);
 	code->sites = NULL;
 	code->jump_offsets = NULL;
-	code->charged_ahead = NULL;
-}
-
-int64_t pvm_jit_charged_ahead(const struct pvm_jit_code *code, uint32_t pc)
-{
-	if (!code->charged_ahead)
-		return 0;
-	int64_t block = pvm_program_block_at(code->program, pc);
-	return block < 0 ? 0 : code->charged_ahead[block];
 }
 
 void pvm_jit_fill_jump_table(const struct pvm_jit_code *code, uint64_t code_address, uint64_t *table)

@@ -186,12 +186,6 @@ struct pvm_jit_code {
 	uint32_t enter_offset; /* void enter(uint8_t *anchor, const void *target) */
 	uint32_t fault_offset; /* where the signal handler sends a faulting thread */
 	uint32_t cold_offset;  /* out-of-line stubs and trampolines start here */
-	/* Async metering in this process only (NULL otherwise): per block, the
-	 * gas charged ahead for the blocks after it that it falls into and
-	 * that nothing else leads to, which charge nothing themselves. While
-	 * code of block b runs, the true balance is the register's plus
-	 * charged_ahead[b] (pvm_jit_charged_ahead). */
-	uint32_t *charged_ahead;
 };
 
 /* The capacity reserved per instruction, so that the pass never checks for
@@ -214,11 +208,6 @@ void pvm_jit_free(struct pvm_jit_code *code, const struct pvm_allocator *allocat
 /* Fills a jump table (see pvm_jit_jump_table_of) for code mapped at
  * `code_address`. */
 void pvm_jit_fill_jump_table(const struct pvm_jit_code *code, uint64_t code_address, uint64_t *table);
-
-/* What the code of pc's block has charged ahead of it (0 outside async
- * metering in this process): the host adds it to the balance compiled code
- * leaves with, and takes it away from one it enters with past a charge. */
-int64_t pvm_jit_charged_ahead(const struct pvm_jit_code *code, uint32_t pc);
 
 /* The site of the instruction at `pc`, or NULL if no instruction starts
  * there. */

@@ -33,12 +33,9 @@ static corral_interrupt stop_at(corral_interrupt_kind kind, uint32_t pc)
 
 /* Where execution starts, as pvm_interp_run starts: a pc where no
  * instruction starts traps; an unpaid block start enters at the charge; an
- * unpaid mid-block pc, or the start of a block whose charge the block before
- * it makes (async metering charges ahead, core/jit.c), pays the block here
- * first. False, with *stop set, when the run ends before any code runs.
- * *ahead: what the code past that point expects charged already. */
-static bool find_entry(corral_instance *instance, const struct host_jit *jit, uint32_t *target, int64_t *ahead,
-		       corral_interrupt *stop)
+ * unpaid mid-block pc pays the whole block here first. False, with *stop
+ * set, when the run ends before any code runs. */
+static bool find_entry(corral_instance *instance, const struct host_jit *jit, uint32_t *target, corral_interrupt *stop)
 {
 	struct pvm_state *state = &instance->state;
 	const struct pvm_program *program = &instance->module->program;
@@ -48,16 +45,13 @@ static bool find_entry(corral_instance *instance, const struct host_jit *jit, ui
 		*stop = stop_at(CORRAL_TRAP, state->pc);
 		return false;
 	}
-	*ahead = pvm_jit_charged_ahead(&jit->code, state->pc);
 	if (state->block_paid) {
 		*target = site->body;
 		return true;
 	}
 	*target = site->charge;
-	if (host_is_block_start(program, state->pc) && site->charge != site->body) {
-		*ahead = 0; /* the charge charges it */
+	if (host_is_block_start(program, state->pc))
 		return true;
-	}
 	*target = site->body;
 	if (jit->code.options.gas == PVM_JIT_GAS_NONE)
 		return true;
@@ -209,8 +203,6 @@ static bool settle(corral_instance *instance, const struct host_jit *jit, const 
 		instance->aborted = instance->worker != NULL;
 		return true;
 	}
-	/* The true balance (core/jit.h). */
-	state->gas += pvm_jit_charged_ahead(&jit->code, pc);
 	state->pc = pc;
 	state->block_paid = true;
 	if (running->unexpected_signal) {
@@ -295,10 +287,8 @@ corral_interrupt host_jit_run(corral_instance *instance, bool step)
 	struct host_jit_running running;
 	for (;;) {
 		uint32_t target;
-		int64_t ahead;
-		if (!find_entry(instance, jit, &target, &ahead, &stop))
+		if (!find_entry(instance, jit, &target, &stop))
 			break;
-		instance->state.gas -= ahead;
 		if (instance->worker) {
 			if (!host_sandbox_enter(instance, jit, target, &running)) {
 				stop = stop_at(CORRAL_ABORTED, instance->state.pc);
