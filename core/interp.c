@@ -41,7 +41,8 @@ static void fill_slot(struct pvm_slot *slot, const struct pvm_inst *inst, const 
 /* The slot a static jump to `target` lands on: the charge slot of the target
  * block, or a fresh bad-jump slot carrying the jump's own pc, because a jump
  * to anything but a block start panics at the jump (GP A.17). */
-static const struct pvm_slot *resolve_target(struct pvm_interp_code *code, int64_t target, uint32_t jump_pc)
+static const struct pvm_slot *resolve_target(struct pvm_interp_code *code, int64_t target, uint32_t jump_pc,
+					     const void *const *handlers)
 {
 	const struct pvm_program *program = code->program;
 	if (pvm_program_is_jump_target(program, target))
@@ -49,10 +50,8 @@ static const struct pvm_slot *resolve_target(struct pvm_interp_code *code, int64
 	struct pvm_slot *panic = &code->slots[code->slot_count++];
 	/* Its cost, more than any balance, sends the straight loop's charge
 	 * on entry to the slow path (core/interp_loop.h, ENTER_BLOCK). */
-	*panic = (struct pvm_slot){.handler = PVM_SLOT_BAD_JUMP,
-				   .pc = jump_pc,
-				   .x = UINT64_MAX,
-				   .code = straight_handlers()[PVM_SLOT_BAD_JUMP]};
+	*panic = (struct pvm_slot){
+		.handler = PVM_SLOT_BAD_JUMP, .pc = jump_pc, .x = UINT64_MAX, .code = handlers[PVM_SLOT_BAD_JUMP]};
 	return panic;
 }
 
@@ -102,7 +101,7 @@ int pvm_interp_prepare(struct pvm_interp_code *code, const struct pvm_program *p
 			fill_slot(slot, &inst, handlers);
 			int64_t target;
 			if (pvm_inst_target(&inst, &target))
-				slot->y = (uintptr_t)resolve_target(code, target, inst.pc);
+				slot->y = (uintptr_t)resolve_target(code, target, inst.pc, handlers);
 			pc = inst.next;
 		}
 	}

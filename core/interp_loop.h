@@ -664,29 +664,26 @@ op_min_u:
 	NEXT();
 
 	/* ---- ways out ---- */
+/* Stops at the current slot's instruction; `paid`: its block is paid for. */
+#define STOP(how, what, paid)               \
+	do {                                \
+		exit->status = (how);       \
+		exit->pc = s->pc;           \
+		exit->argument = (what);    \
+		state->pc = s->pc;          \
+		state->block_paid = (paid); \
+		goto leave;                 \
+	} while (0)
 memory_stop:
 	/* A forbidden access leaves the state as it was before the instruction. */
-	exit->status = access_result == PVM_ACCESS_PANIC ? PVM_STATUS_PANIC : PVM_STATUS_PAGE_FAULT;
-	exit->pc = s->pc;
-	exit->argument = access_result == PVM_ACCESS_PANIC ? 0 : fault_page;
 	exit->write_protected = access_result == PVM_ACCESS_PROTECTED;
-	state->pc = s->pc;
-	state->block_paid = true;
-	goto leave;
+	if (access_result == PVM_ACCESS_PANIC)
+		STOP(PVM_STATUS_PANIC, 0, true);
+	STOP(PVM_STATUS_PAGE_FAULT, fault_page, true);
 panic:
-	exit->status = PVM_STATUS_PANIC;
-	exit->pc = s->pc;
-	exit->argument = 0;
-	state->pc = s->pc;
-	state->block_paid = true;
-	goto leave;
+	STOP(PVM_STATUS_PANIC, 0, true);
 halt:
-	exit->status = PVM_STATUS_HALT;
-	exit->pc = s->pc;
-	exit->argument = 0;
-	state->pc = s->pc;
-	state->block_paid = true;
-	goto leave;
+	STOP(PVM_STATUS_HALT, 0, true);
 #if !INTERP_STEP
 cannot_enter:
 	if (s->handler == PVM_SLOT_BAD_JUMP)
@@ -694,20 +691,10 @@ cannot_enter:
 	goto out_of_gas;
 #endif
 out_of_gas:
-	exit->status = PVM_STATUS_OUT_OF_GAS;
-	exit->pc = s->pc;
-	exit->argument = 0;
-	state->pc = s->pc;
-	state->block_paid = false;
-	goto leave;
+	STOP(PVM_STATUS_OUT_OF_GAS, 0, false);
 #if INTERP_STEP
 step_done:
-	exit->status = PVM_STATUS_STEP;
-	exit->pc = s->pc;
-	exit->argument = 0;
-	state->pc = s->pc;
-	state->block_paid = s->handler != PVM_SLOT_CHARGE;
-	goto leave;
+	STOP(PVM_STATUS_STEP, 0, s->handler != PVM_SLOT_CHARGE);
 #endif
 leave:
 	state->resume_slot = (uint32_t)(s - slots);
@@ -725,3 +712,4 @@ leave:
 #undef STORE
 #undef BRANCH
 #undef DYNAMIC_JUMP
+#undef STOP
