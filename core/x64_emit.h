@@ -21,6 +21,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Every emitter is inlined, always: at a call the width, the opcode and
+ * often the registers are constants, which leave a few stores of each; as
+ * calls they took the compiler a third of its time. */
+#define X64_INLINE static inline __attribute__((always_inline))
+
 /* The architectural limit on an instruction's length. */
 #define X64_MAX_INSTRUCTION 15
 
@@ -123,7 +128,7 @@ enum x64_cond {
 	X64_G,
 };
 
-static inline enum x64_cond x64_cond_invert(enum x64_cond cond)
+X64_INLINE enum x64_cond x64_cond_invert(enum x64_cond cond)
 {
 	return (enum x64_cond)(cond ^ 1);
 }
@@ -149,12 +154,12 @@ struct x64_mem {
 	int32_t disp;
 };
 
-static inline struct x64_mem x64_mem_base(enum x64_reg base, int32_t disp)
+X64_INLINE struct x64_mem x64_mem_base(enum x64_reg base, int32_t disp)
 {
 	return (struct x64_mem){.base = (uint8_t)base, .scale = 1, .disp = disp};
 }
 
-static inline struct x64_mem x64_mem_index(enum x64_reg base, enum x64_reg index, unsigned scale, int32_t disp)
+X64_INLINE struct x64_mem x64_mem_index(enum x64_reg base, enum x64_reg index, unsigned scale, int32_t disp)
 {
 	return (struct x64_mem){.base = (uint8_t)base,
 				.index = (uint8_t)index,
@@ -163,18 +168,18 @@ static inline struct x64_mem x64_mem_index(enum x64_reg base, enum x64_reg index
 				.disp = disp};
 }
 
-static inline struct x64_mem x64_mem_rip(int32_t disp)
+X64_INLINE struct x64_mem x64_mem_rip(int32_t disp)
 {
 	return (struct x64_mem){.base = X64_RIP_BASE, .scale = 1, .disp = disp};
 }
 
-static inline struct x64_mem x64_mem_addr32(struct x64_mem mem)
+X64_INLINE struct x64_mem x64_mem_addr32(struct x64_mem mem)
 {
 	mem.addr32 = true;
 	return mem;
 }
 
-static inline struct x64_mem x64_mem_gs(struct x64_mem mem)
+X64_INLINE struct x64_mem x64_mem_gs(struct x64_mem mem)
 {
 	mem.gs = true;
 	return mem;
@@ -182,40 +187,54 @@ static inline struct x64_mem x64_mem_gs(struct x64_mem mem)
 
 /* ---- the encoding: every emitter below goes through these ------------- */
 
-static inline bool x64_fits8(int64_t value)
+X64_INLINE bool x64_fits8(int64_t value)
 {
 	return value >= -128 && value <= 127;
 }
 
-static inline bool x64_fits32(int64_t value)
+X64_INLINE bool x64_fits32(int64_t value)
 {
 	return value >= INT32_MIN && value <= INT32_MAX;
 }
 
-static inline uint8_t *x64_imm8(uint8_t *at, uint32_t value)
+X64_INLINE uint8_t *x64_imm8(uint8_t *at, uint32_t value)
 {
 	*at = (uint8_t)value;
 	return at + 1;
 }
 
-static inline uint8_t *x64_imm16(uint8_t *at, uint32_t value)
+/* The low `bytes` bytes of value, little-endian as x86 reads them: with a
+ * constant count, one store on a little-endian host (byte stores do not
+ * always merge into one). */
+X64_INLINE uint8_t *x64_imm_bytes(uint8_t *at, uint64_t value, unsigned bytes)
 {
-	return x64_imm8(x64_imm8(at, value), value >> 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__builtin_memcpy(at, &value, bytes);
+#else
+	for (unsigned i = 0; i < bytes; i++)
+		at[i] = (uint8_t)(value >> 8 * i);
+#endif
+	return at + bytes;
 }
 
-static inline uint8_t *x64_imm32(uint8_t *at, uint32_t value)
+X64_INLINE uint8_t *x64_imm16(uint8_t *at, uint32_t value)
 {
-	return x64_imm16(x64_imm16(at, value), value >> 16);
+	return x64_imm_bytes(at, value, 2);
 }
 
-static inline uint8_t *x64_imm64(uint8_t *at, uint64_t value)
+X64_INLINE uint8_t *x64_imm32(uint8_t *at, uint32_t value)
 {
-	return x64_imm32(x64_imm32(at, (uint32_t)value), (uint32_t)(value >> 32));
+	return x64_imm_bytes(at, value, 4);
+}
+
+X64_INLINE uint8_t *x64_imm64(uint8_t *at, uint64_t value)
+{
+	return x64_imm_bytes(at, value, 8);
 }
 
 /* An immediate as wide as the operation, but at most 32 bits: a 64-bit
  * operation sign-extends it. */
-static inline uint8_t *x64_imm(uint8_t *at, enum x64_width width, int32_t value)
+X64_INLINE uint8_t *x64_imm(uint8_t *at, enum x64_width width, int32_t value)
 {
 	if (width == X64_W8)
 		return x64_imm8(at, (uint32_t)value);
@@ -226,7 +245,7 @@ static inline uint8_t *x64_imm(uint8_t *at, enum x64_width width, int32_t value)
 
 /* Most one-byte opcodes come in pairs whose low bit picks byte operands (0)
  * or full-size ones (1): the emitters name the full-size one. */
-static inline uint32_t x64_wbit(uint32_t opcode, enum x64_width width)
+X64_INLINE uint32_t x64_wbit(uint32_t opcode, enum x64_width width)
 {
 	return width == X64_W8 ? opcode & ~1u : opcode;
 }
@@ -236,12 +255,12 @@ static inline uint32_t x64_wbit(uint32_t opcode, enum x64_width width)
  * prefix they name spl, bpl, sil and dil. */
 #define X64_BYTE_REG 0x20u
 
-static inline unsigned x64_sized(enum x64_width width, unsigned reg)
+X64_INLINE unsigned x64_sized(enum x64_width width, unsigned reg)
 {
 	return width == X64_W8 ? reg | X64_BYTE_REG : reg;
 }
 
-static inline bool x64_needs_rex_as_byte(unsigned reg)
+X64_INLINE bool x64_needs_rex_as_byte(unsigned reg)
 {
 	return (reg & X64_BYTE_REG) && (reg & 0xF) >= X64_RSP && (reg & 0xF) <= X64_RDI;
 }
@@ -250,7 +269,7 @@ static inline bool x64_needs_rex_as_byte(unsigned reg)
  * of the SIB index and of ModRM rm (or SIB base, or the opcode's register).
  * Any register from r8 on needs it, and a byte register from spl to dil.
  * Returns 0 when no prefix is needed. */
-static inline unsigned x64_rex(enum x64_width width, unsigned reg, unsigned index, unsigned rm)
+X64_INLINE unsigned x64_rex(enum x64_width width, unsigned reg, unsigned index, unsigned rm)
 {
 	unsigned rex = (width == X64_W64 ? 8u : 0u) | (reg & 8) >> 1 | (index & 8) >> 2 | (rm & 8) >> 3;
 	if (rex || x64_needs_rex_as_byte(reg) || x64_needs_rex_as_byte(rm))
@@ -260,7 +279,7 @@ static inline unsigned x64_rex(enum x64_width width, unsigned reg, unsigned inde
 
 /* ModRM is mod:2 reg:3 rm:3; a SIB byte, scale:2 index:3 base:3, has the
  * same shape. */
-static inline uint8_t x64_modrm(unsigned mod, unsigned reg, unsigned rm)
+X64_INLINE uint8_t x64_modrm(unsigned mod, unsigned reg, unsigned rm)
 {
 	return (uint8_t)(mod << 6 | (reg & 7) << 3 | (rm & 7));
 }
@@ -269,7 +288,7 @@ static inline uint8_t x64_modrm(unsigned mod, unsigned reg, unsigned rm)
  * LLVM's), but REX must come last, right before the opcode, or the processor
  * ignores it: so a mandatory prefix goes before it. `opcode` is one byte,
  * 0x0Fxx for the two-byte map, or 0xF30Fxx with the mandatory prefix F3. */
-static inline uint8_t *x64_opcode(uint8_t *at, uint32_t opcode, enum x64_width width, bool addr32, unsigned rex)
+X64_INLINE uint8_t *x64_opcode(uint8_t *at, uint32_t opcode, enum x64_width width, bool addr32, unsigned rex)
 {
 	if (addr32)
 		*at++ = 0x67;
@@ -287,7 +306,7 @@ static inline uint8_t *x64_opcode(uint8_t *at, uint32_t opcode, enum x64_width w
 
 /* An instruction whose ModRM names a register: `reg` is a register or an
  * opcode extension (/digit). */
-static inline uint8_t *x64_operand_reg(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg, unsigned rm)
+X64_INLINE uint8_t *x64_operand_reg(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg, unsigned rm)
 {
 	at = x64_opcode(at, opcode, width, false, x64_rex(width, reg, 0, rm));
 	*at++ = x64_modrm(3, reg, rm);
@@ -295,7 +314,7 @@ static inline uint8_t *x64_operand_reg(uint8_t *at, uint32_t opcode, enum x64_wi
 }
 
 /* An instruction whose register is the low three bits of its opcode. */
-static inline uint8_t *x64_operand_in_opcode(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg)
+X64_INLINE uint8_t *x64_operand_in_opcode(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg)
 {
 	return x64_opcode(at, opcode + (reg & 7), width, false, x64_rex(width, 0, 0, reg));
 }
@@ -307,8 +326,8 @@ static inline uint8_t *x64_operand_in_opcode(uint8_t *at, uint32_t opcode, enum 
  * "rip + disp32" (no base + disp32 in SIB), so rbp and r13 as a base need a
  * displacement, if only a disp8 of 0. An index has no such escape but one:
  * 100 without REX.X is "none", so rsp cannot be an index but r12 can. */
-static inline uint8_t *x64_operand_mem(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg,
-				       struct x64_mem mem)
+X64_INLINE uint8_t *x64_operand_mem(uint8_t *at, uint32_t opcode, enum x64_width width, unsigned reg,
+				    struct x64_mem mem)
 {
 	bool rip = mem.base == X64_RIP_BASE, no_base = mem.base == X64_NO_BASE;
 	unsigned index = mem.has_index ? mem.index : 0;
@@ -342,49 +361,49 @@ static inline uint8_t *x64_operand_mem(uint8_t *at, uint32_t opcode, enum x64_wi
 
 /* ---- moves -------------------------------------------------------------- */
 
-static inline uint8_t *x64_mov_rr(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src)
+X64_INLINE uint8_t *x64_mov_rr(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src)
 {
 	return x64_operand_reg(at, x64_wbit(0x89, width), width, x64_sized(width, src), x64_sized(width, dst));
 }
 
-static inline uint8_t *x64_mov_rm(uint8_t *at, enum x64_width width, enum x64_reg dst, struct x64_mem mem)
+X64_INLINE uint8_t *x64_mov_rm(uint8_t *at, enum x64_width width, enum x64_reg dst, struct x64_mem mem)
 {
 	return x64_operand_mem(at, x64_wbit(0x8B, width), width, x64_sized(width, dst), mem);
 }
 
-static inline uint8_t *x64_mov_mr(uint8_t *at, enum x64_width width, struct x64_mem mem, enum x64_reg src)
+X64_INLINE uint8_t *x64_mov_mr(uint8_t *at, enum x64_width width, struct x64_mem mem, enum x64_reg src)
 {
 	return x64_operand_mem(at, x64_wbit(0x89, width), width, x64_sized(width, src), mem);
 }
 
 /* mov [m], imm: C6/C7 /0; a 64-bit store sign-extends its 32-bit immediate. */
-static inline uint8_t *x64_mov_mi(uint8_t *at, enum x64_width width, struct x64_mem mem, int32_t imm)
+X64_INLINE uint8_t *x64_mov_mi(uint8_t *at, enum x64_width width, struct x64_mem mem, int32_t imm)
 {
 	return x64_imm(x64_operand_mem(at, x64_wbit(0xC7, width), width, 0, mem), width, imm);
 }
 
 /* mov r32, imm32 (B8+r): zero-extends, so it loads any value below 2^32
  * into the whole 64-bit register. */
-static inline uint8_t *x64_mov_ri32(uint8_t *at, enum x64_reg dst, uint32_t imm)
+X64_INLINE uint8_t *x64_mov_ri32(uint8_t *at, enum x64_reg dst, uint32_t imm)
 {
 	return x64_imm32(x64_operand_in_opcode(at, 0xB8, X64_W32, dst), imm);
 }
 
 /* mov r64, simm32 (REX.W C7 /0): sign-extends. */
-static inline uint8_t *x64_mov_ri32_sx(uint8_t *at, enum x64_reg dst, int32_t imm)
+X64_INLINE uint8_t *x64_mov_ri32_sx(uint8_t *at, enum x64_reg dst, int32_t imm)
 {
 	return x64_imm32(x64_operand_reg(at, 0xC7, X64_W64, 0, dst), (uint32_t)imm);
 }
 
 /* movabs r64, imm64 (REX.W B8+r): the only way to 64 arbitrary bits. */
-static inline uint8_t *x64_movabs_ri(uint8_t *at, enum x64_reg dst, uint64_t imm)
+X64_INLINE uint8_t *x64_movabs_ri(uint8_t *at, enum x64_reg dst, uint64_t imm)
 {
 	return x64_imm64(x64_operand_in_opcode(at, 0xB8, X64_W64, dst), imm);
 }
 
 /* The shortest of the three: 5 or 6, 7 and 10 bytes. Zero is a mov too, not
  * xor r32, r32: a move must leave the flags alone. */
-static inline uint8_t *x64_mov_ri64(uint8_t *at, enum x64_reg dst, uint64_t value)
+X64_INLINE uint8_t *x64_mov_ri64(uint8_t *at, enum x64_reg dst, uint64_t value)
 {
 	if (value <= UINT32_MAX)
 		return x64_mov_ri32(at, dst, (uint32_t)value);
@@ -397,95 +416,92 @@ static inline uint8_t *x64_mov_ri64(uint8_t *at, enum x64_reg dst, uint64_t valu
  * 8 and 16 bits is movzx (0F B6/B7), sign from 8 and 16 movsx (0F BE/BF);
  * from 32 bits, zero is mov r32, r/m32 (8B) and sign movsxd r64, r/m32
  * (REX.W 63), whatever `to` says. */
-static inline uint32_t x64_extend_opcode(bool sign, enum x64_width from)
+X64_INLINE uint32_t x64_extend_opcode(bool sign, enum x64_width from)
 {
 	static const uint16_t opcodes[2][3] = {{0x0FB6, 0x0FB7, 0x8B}, {0x0FBE, 0x0FBF, 0x63}};
 	return opcodes[sign][from];
 }
 
-static inline enum x64_width x64_extend_width(bool sign, enum x64_width to, enum x64_width from)
+X64_INLINE enum x64_width x64_extend_width(bool sign, enum x64_width to, enum x64_width from)
 {
 	return from != X64_W32 ? to : sign ? X64_W64 : X64_W32;
 }
 
-static inline uint8_t *x64_extend_rr(uint8_t *at, bool sign, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				     enum x64_reg src)
+X64_INLINE uint8_t *x64_extend_rr(uint8_t *at, bool sign, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				  enum x64_reg src)
 {
 	return x64_operand_reg(at, x64_extend_opcode(sign, from), x64_extend_width(sign, to, from), dst,
 			       x64_sized(from, src));
 }
 
-static inline uint8_t *x64_extend_rm(uint8_t *at, bool sign, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				     struct x64_mem mem)
+X64_INLINE uint8_t *x64_extend_rm(uint8_t *at, bool sign, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				  struct x64_mem mem)
 {
 	return x64_operand_mem(at, x64_extend_opcode(sign, from), x64_extend_width(sign, to, from), dst, mem);
 }
 
-static inline uint8_t *x64_movzx_rr(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				    enum x64_reg src)
+X64_INLINE uint8_t *x64_movzx_rr(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				 enum x64_reg src)
 {
 	return x64_extend_rr(at, false, to, dst, from, src);
 }
 
-static inline uint8_t *x64_movzx_rm(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				    struct x64_mem mem)
+X64_INLINE uint8_t *x64_movzx_rm(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				 struct x64_mem mem)
 {
 	return x64_extend_rm(at, false, to, dst, from, mem);
 }
 
-static inline uint8_t *x64_movsx_rr(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				    enum x64_reg src)
+X64_INLINE uint8_t *x64_movsx_rr(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				 enum x64_reg src)
 {
 	return x64_extend_rr(at, true, to, dst, from, src);
 }
 
-static inline uint8_t *x64_movsx_rm(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
-				    struct x64_mem mem)
+X64_INLINE uint8_t *x64_movsx_rm(uint8_t *at, enum x64_width to, enum x64_reg dst, enum x64_width from,
+				 struct x64_mem mem)
 {
 	return x64_extend_rm(at, true, to, dst, from, mem);
 }
 
-static inline uint8_t *x64_lea(uint8_t *at, enum x64_width width, enum x64_reg dst, struct x64_mem mem)
+X64_INLINE uint8_t *x64_lea(uint8_t *at, enum x64_width width, enum x64_reg dst, struct x64_mem mem)
 {
 	return x64_operand_mem(at, 0x8D, width, dst, mem);
 }
 
 /* xchg r/m, r (87 /r), never the one-byte 90+r: 90 is xchg eax, eax, which
  * is nop and does not clear the upper half of rax. */
-static inline uint8_t *x64_xchg_rr(uint8_t *at, enum x64_width width, enum x64_reg a, enum x64_reg b)
+X64_INLINE uint8_t *x64_xchg_rr(uint8_t *at, enum x64_width width, enum x64_reg a, enum x64_reg b)
 {
 	return x64_operand_reg(at, x64_wbit(0x87, width), width, x64_sized(width, a), x64_sized(width, b));
 }
 
 /* ---- arithmetic ----------------------------------------------------------- */
 
-static inline uint8_t *x64_alu_rr(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst,
-				  enum x64_reg src)
+X64_INLINE uint8_t *x64_alu_rr(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst, enum x64_reg src)
 {
 	return x64_operand_reg(at, x64_wbit((op & 7) * 8 + 1, width), width, x64_sized(width, src),
 			       x64_sized(width, dst));
 }
 
-static inline uint8_t *x64_alu_rm(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst,
-				  struct x64_mem mem)
+X64_INLINE uint8_t *x64_alu_rm(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst, struct x64_mem mem)
 {
 	return x64_operand_mem(at, x64_wbit((op & 7) * 8 + 3, width), width, x64_sized(width, dst), mem);
 }
 
-static inline uint8_t *x64_alu_mr(uint8_t *at, enum x64_alu op, enum x64_width width, struct x64_mem mem,
-				  enum x64_reg src)
+X64_INLINE uint8_t *x64_alu_mr(uint8_t *at, enum x64_alu op, enum x64_width width, struct x64_mem mem, enum x64_reg src)
 {
 	return x64_operand_mem(at, x64_wbit((op & 7) * 8 + 1, width), width, x64_sized(width, src), mem);
 }
 
 /* 83 /op takes a byte sign-extended to the operand width; 81 /op (80 for
  * bytes) one as wide as the operation, at most 32 bits. */
-static inline bool x64_alu_imm_is_byte(enum x64_width width, int32_t imm)
+X64_INLINE bool x64_alu_imm_is_byte(enum x64_width width, int32_t imm)
 {
 	return width != X64_W8 && x64_fits8(imm);
 }
 
-static inline uint8_t *x64_alu_ri(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst, int32_t imm)
+X64_INLINE uint8_t *x64_alu_ri(uint8_t *at, enum x64_alu op, enum x64_width width, enum x64_reg dst, int32_t imm)
 {
 	if (x64_alu_imm_is_byte(width, imm))
 		return x64_imm8(x64_operand_reg(at, 0x83, width, op, dst), (uint32_t)imm);
@@ -496,21 +512,21 @@ static inline uint8_t *x64_alu_ri(uint8_t *at, enum x64_alu op, enum x64_width w
 	return x64_imm(x64_operand_reg(at, x64_wbit(0x81, width), width, op, x64_sized(width, dst)), width, imm);
 }
 
-static inline uint8_t *x64_alu_mi(uint8_t *at, enum x64_alu op, enum x64_width width, struct x64_mem mem, int32_t imm)
+X64_INLINE uint8_t *x64_alu_mi(uint8_t *at, enum x64_alu op, enum x64_width width, struct x64_mem mem, int32_t imm)
 {
 	if (x64_alu_imm_is_byte(width, imm))
 		return x64_imm8(x64_operand_mem(at, 0x83, width, op, mem), (uint32_t)imm);
 	return x64_imm(x64_operand_mem(at, x64_wbit(0x81, width), width, op, mem), width, imm);
 }
 
-static inline uint8_t *x64_test_rr(uint8_t *at, enum x64_width width, enum x64_reg a, enum x64_reg b)
+X64_INLINE uint8_t *x64_test_rr(uint8_t *at, enum x64_width width, enum x64_reg a, enum x64_reg b)
 {
 	return x64_operand_reg(at, x64_wbit(0x85, width), width, x64_sized(width, b), x64_sized(width, a));
 }
 
 /* test has no sign-extended byte form; the accumulator's own (A8/A9) is a
  * byte shorter. */
-static inline uint8_t *x64_test_ri(uint8_t *at, enum x64_width width, enum x64_reg reg, int32_t imm)
+X64_INLINE uint8_t *x64_test_ri(uint8_t *at, enum x64_width width, enum x64_reg reg, int32_t imm)
 {
 	if (reg == X64_RAX)
 		return x64_imm(x64_opcode(at, x64_wbit(0xA9, width), width, false, x64_rex(width, 0, 0, 0)), width,
@@ -519,18 +535,18 @@ static inline uint8_t *x64_test_ri(uint8_t *at, enum x64_width width, enum x64_r
 }
 
 /* not, neg, and mul, imul, div, idiv of rdx:rax by reg */
-static inline uint8_t *x64_unary_r(uint8_t *at, enum x64_unary op, enum x64_width width, enum x64_reg reg)
+X64_INLINE uint8_t *x64_unary_r(uint8_t *at, enum x64_unary op, enum x64_width width, enum x64_reg reg)
 {
 	return x64_operand_reg(at, x64_wbit(0xF7, width), width, op, x64_sized(width, reg));
 }
 
-static inline uint8_t *x64_imul_rr(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src)
+X64_INLINE uint8_t *x64_imul_rr(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src)
 {
 	return x64_operand_reg(at, 0x0FAF, width, dst, src);
 }
 
 /* dst = src * imm: 6B /r ib when the factor fits a byte, else 69 /r. */
-static inline uint8_t *x64_imul_rri(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src, int32_t imm)
+X64_INLINE uint8_t *x64_imul_rri(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg src, int32_t imm)
 {
 	if (x64_fits8(imm))
 		return x64_imm8(x64_operand_reg(at, 0x6B, width, dst, src), (uint32_t)imm);
@@ -538,20 +554,19 @@ static inline uint8_t *x64_imul_rri(uint8_t *at, enum x64_width width, enum x64_
 }
 
 /* edx = the sign of eax, and rdx of rax: the set-up for idiv. */
-static inline uint8_t *x64_cdq(uint8_t *at)
+X64_INLINE uint8_t *x64_cdq(uint8_t *at)
 {
 	return x64_opcode(at, 0x99, X64_W32, false, 0);
 }
 
-static inline uint8_t *x64_cqo(uint8_t *at)
+X64_INLINE uint8_t *x64_cqo(uint8_t *at)
 {
 	return x64_opcode(at, 0x99, X64_W64, false, x64_rex(X64_W64, 0, 0, 0));
 }
 
 /* By a constant: D1 /op for 1 (shorter, same flags), else C1 /op ib. The
  * processor masks the count to 5 bits (6 for 64-bit operands). */
-static inline uint8_t *x64_shift_ri(uint8_t *at, enum x64_shift op, enum x64_width width, enum x64_reg reg,
-				    uint8_t count)
+X64_INLINE uint8_t *x64_shift_ri(uint8_t *at, enum x64_shift op, enum x64_width width, enum x64_reg reg, uint8_t count)
 {
 	if (count == 1)
 		return x64_operand_reg(at, x64_wbit(0xD1, width), width, op, x64_sized(width, reg));
@@ -559,21 +574,21 @@ static inline uint8_t *x64_shift_ri(uint8_t *at, enum x64_shift op, enum x64_wid
 }
 
 /* By cl (D3 /op). */
-static inline uint8_t *x64_shift_cl(uint8_t *at, enum x64_shift op, enum x64_width width, enum x64_reg reg)
+X64_INLINE uint8_t *x64_shift_cl(uint8_t *at, enum x64_shift op, enum x64_width width, enum x64_reg reg)
 {
 	return x64_operand_reg(at, x64_wbit(0xD3, width), width, op, x64_sized(width, reg));
 }
 
-static inline uint8_t *x64_bitcount_rr(uint8_t *at, enum x64_bitcount op, enum x64_width width, enum x64_reg dst,
-				       enum x64_reg src)
+X64_INLINE uint8_t *x64_bitcount_rr(uint8_t *at, enum x64_bitcount op, enum x64_width width, enum x64_reg dst,
+				    enum x64_reg src)
 {
 	return x64_operand_reg(at, 0xF30F00u | op, width, dst, src);
 }
 
 /* dst = ~inverted & src (BMI1 andn, VEX.LZ.0F38 F2 /r): three operands,
  * none of them changed but dst, in one instruction. 32 or 64 bits. */
-static inline uint8_t *x64_andn(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg inverted,
-				enum x64_reg src)
+X64_INLINE uint8_t *x64_andn(uint8_t *at, enum x64_width width, enum x64_reg dst, enum x64_reg inverted,
+			     enum x64_reg src)
 {
 	*at++ = 0xC4;
 	/* R and B inverted, X unused (set), the 0F38 map. */
@@ -585,21 +600,21 @@ static inline uint8_t *x64_andn(uint8_t *at, enum x64_width width, enum x64_reg 
 	return at;
 }
 
-static inline uint8_t *x64_bswap(uint8_t *at, enum x64_width width, enum x64_reg reg)
+X64_INLINE uint8_t *x64_bswap(uint8_t *at, enum x64_width width, enum x64_reg reg)
 {
 	return x64_operand_in_opcode(at, 0x0FC8, width, reg);
 }
 
 /* setcc writes only the low byte: follow it with movzx r32, r8 (or clear the
  * register with xor before the compare) for a whole 0 or 1. */
-static inline uint8_t *x64_setcc(uint8_t *at, enum x64_cond cond, enum x64_reg reg)
+X64_INLINE uint8_t *x64_setcc(uint8_t *at, enum x64_cond cond, enum x64_reg reg)
 {
 	return x64_operand_reg(at, 0x0F90u + (cond & 15), X64_W8, 0, x64_sized(X64_W8, reg));
 }
 
 /* A 32-bit cmov clears dst's upper half even when the condition is false. */
-static inline uint8_t *x64_cmovcc_rr(uint8_t *at, enum x64_cond cond, enum x64_width width, enum x64_reg dst,
-				     enum x64_reg src)
+X64_INLINE uint8_t *x64_cmovcc_rr(uint8_t *at, enum x64_cond cond, enum x64_width width, enum x64_reg dst,
+				  enum x64_reg src)
 {
 	return x64_operand_reg(at, 0x0F40u + (cond & 15), width, dst, src);
 }
@@ -613,48 +628,48 @@ static inline uint8_t *x64_cmovcc_rr(uint8_t *at, enum x64_cond cond, enum x64_w
  * immediate. The _to forms are for known targets (backward jumps), and take
  * the short form when it reaches. */
 
-static inline int64_t x64_distance(const uint8_t *from, const void *to)
+X64_INLINE int64_t x64_distance(const uint8_t *from, const void *to)
 {
 	return (int64_t)((uintptr_t)to - (uintptr_t)from);
 }
 
-static inline void x64_patch_rel32(uint8_t *field, const void *target)
+X64_INLINE void x64_patch_rel32(uint8_t *field, const void *target)
 {
 	x64_imm32(field, (uint32_t)x64_distance(field + 4, target));
 }
 
 /* The caller knows the target is within -128..127 of the field's end. */
-static inline void x64_patch_rel8(uint8_t *field, const void *target)
+X64_INLINE void x64_patch_rel8(uint8_t *field, const void *target)
 {
 	x64_imm8(field, (uint32_t)x64_distance(field + 1, target));
 }
 
-static inline uint8_t *x64_jmp_rel8(uint8_t *at, int8_t rel)
+X64_INLINE uint8_t *x64_jmp_rel8(uint8_t *at, int8_t rel)
 {
 	return x64_imm8(x64_opcode(at, 0xEB, X64_W32, false, 0), (uint32_t)rel);
 }
 
-static inline uint8_t *x64_jmp_rel32(uint8_t *at, int32_t rel)
+X64_INLINE uint8_t *x64_jmp_rel32(uint8_t *at, int32_t rel)
 {
 	return x64_imm32(x64_opcode(at, 0xE9, X64_W32, false, 0), (uint32_t)rel);
 }
 
-static inline uint8_t *x64_jcc_rel8(uint8_t *at, enum x64_cond cond, int8_t rel)
+X64_INLINE uint8_t *x64_jcc_rel8(uint8_t *at, enum x64_cond cond, int8_t rel)
 {
 	return x64_imm8(x64_opcode(at, 0x70u + (cond & 15), X64_W32, false, 0), (uint32_t)rel);
 }
 
-static inline uint8_t *x64_jcc_rel32(uint8_t *at, enum x64_cond cond, int32_t rel)
+X64_INLINE uint8_t *x64_jcc_rel32(uint8_t *at, enum x64_cond cond, int32_t rel)
 {
 	return x64_imm32(x64_opcode(at, 0x0F80u + (cond & 15), X64_W32, false, 0), (uint32_t)rel);
 }
 
-static inline uint8_t *x64_call_rel32(uint8_t *at, int32_t rel)
+X64_INLINE uint8_t *x64_call_rel32(uint8_t *at, int32_t rel)
 {
 	return x64_imm32(x64_opcode(at, 0xE8, X64_W32, false, 0), (uint32_t)rel);
 }
 
-static inline uint8_t *x64_jmp_to(uint8_t *at, const void *target)
+X64_INLINE uint8_t *x64_jmp_to(uint8_t *at, const void *target)
 {
 	int64_t short_rel = x64_distance(at + 2, target);
 	if (x64_fits8(short_rel))
@@ -662,7 +677,7 @@ static inline uint8_t *x64_jmp_to(uint8_t *at, const void *target)
 	return x64_jmp_rel32(at, (int32_t)x64_distance(at + 5, target));
 }
 
-static inline uint8_t *x64_jcc_to(uint8_t *at, enum x64_cond cond, const void *target)
+X64_INLINE uint8_t *x64_jcc_to(uint8_t *at, enum x64_cond cond, const void *target)
 {
 	int64_t short_rel = x64_distance(at + 2, target);
 	if (x64_fits8(short_rel))
@@ -671,51 +686,51 @@ static inline uint8_t *x64_jcc_to(uint8_t *at, enum x64_cond cond, const void *t
 }
 
 /* The target must be within 2 GiB, as everything in one code mapping is. */
-static inline uint8_t *x64_call_to(uint8_t *at, const void *target)
+X64_INLINE uint8_t *x64_call_to(uint8_t *at, const void *target)
 {
 	return x64_call_rel32(at, (int32_t)x64_distance(at + 5, target));
 }
 
 /* jmp and call through a register or memory (FF /4, FF /2): 64-bit operands
  * without REX.W, which they do not need. */
-static inline uint8_t *x64_jmp_r(uint8_t *at, enum x64_reg reg)
+X64_INLINE uint8_t *x64_jmp_r(uint8_t *at, enum x64_reg reg)
 {
 	return x64_operand_reg(at, 0xFF, X64_W32, 4, reg);
 }
 
-static inline uint8_t *x64_jmp_m(uint8_t *at, struct x64_mem mem)
+X64_INLINE uint8_t *x64_jmp_m(uint8_t *at, struct x64_mem mem)
 {
 	return x64_operand_mem(at, 0xFF, X64_W32, 4, mem);
 }
 
-static inline uint8_t *x64_call_r(uint8_t *at, enum x64_reg reg)
+X64_INLINE uint8_t *x64_call_r(uint8_t *at, enum x64_reg reg)
 {
 	return x64_operand_reg(at, 0xFF, X64_W32, 2, reg);
 }
 
-static inline uint8_t *x64_call_m(uint8_t *at, struct x64_mem mem)
+X64_INLINE uint8_t *x64_call_m(uint8_t *at, struct x64_mem mem)
 {
 	return x64_operand_mem(at, 0xFF, X64_W32, 2, mem);
 }
 
-static inline uint8_t *x64_ret(uint8_t *at)
+X64_INLINE uint8_t *x64_ret(uint8_t *at)
 {
 	return x64_opcode(at, 0xC3, X64_W32, false, 0);
 }
 
 /* push and pop are 64-bit without REX.W. */
-static inline uint8_t *x64_push(uint8_t *at, enum x64_reg reg)
+X64_INLINE uint8_t *x64_push(uint8_t *at, enum x64_reg reg)
 {
 	return x64_operand_in_opcode(at, 0x50, X64_W32, reg);
 }
 
-static inline uint8_t *x64_pop(uint8_t *at, enum x64_reg reg)
+X64_INLINE uint8_t *x64_pop(uint8_t *at, enum x64_reg reg)
 {
 	return x64_operand_in_opcode(at, 0x58, X64_W32, reg);
 }
 
 /* The undefined instruction: a trap that is not a breakpoint. */
-static inline uint8_t *x64_ud2(uint8_t *at)
+X64_INLINE uint8_t *x64_ud2(uint8_t *at)
 {
 	return x64_opcode(at, 0x0F0B, X64_W32, false, 0);
 }
@@ -723,7 +738,7 @@ static inline uint8_t *x64_ud2(uint8_t *at)
 /* n bytes of no-ops, in the forms the Intel SDM recommends (NOP, table 4-12):
  * 90, 66 90, then nop dword [rax + rax*1 + disp] with ModRM, SIB, disp8 or
  * disp32 as needed and an optional 66. Longer runs chain 9-byte ones. */
-static inline uint8_t *x64_nop(uint8_t *at, unsigned n)
+X64_INLINE uint8_t *x64_nop(uint8_t *at, unsigned n)
 {
 	static const uint8_t nops[9][9] = {
 		{0x90},
@@ -746,7 +761,7 @@ static inline uint8_t *x64_nop(uint8_t *at, unsigned n)
 }
 
 /* Pads with nops until at - base is a multiple of alignment (a power of two). */
-static inline uint8_t *x64_align(uint8_t *at, const uint8_t *base, unsigned alignment)
+X64_INLINE uint8_t *x64_align(uint8_t *at, const uint8_t *base, unsigned alignment)
 {
 	unsigned misalignment = (unsigned)x64_distance(base, at) & (alignment - 1);
 	return misalignment ? x64_nop(at, alignment - misalignment) : at;
