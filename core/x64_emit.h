@@ -23,8 +23,21 @@
 
 /* Every emitter is inlined, always: at a call the width, the opcode and
  * often the registers are constants, which leave a few stores of each; as
- * calls they took the compiler a third of its time. */
-#define X64_INLINE static inline __attribute__((always_inline))
+ * calls they took the compiler a third of its time. Under a sanitizer
+ * (the checked tests and the fuzzers, where only behaviour counts) the
+ * instrumented copies would take the C compiler many minutes, so there it
+ * chooses what to inline. */
+#ifdef __has_feature
+#define X64_SANITIZED __has_feature(address_sanitizer)
+#else
+#define X64_SANITIZED 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || X64_SANITIZED
+#define X64_ALWAYS_INLINE
+#else
+#define X64_ALWAYS_INLINE __attribute__((always_inline))
+#endif
+#define X64_INLINE static inline X64_ALWAYS_INLINE
 
 /* The architectural limit on an instruction's length. */
 #define X64_MAX_INSTRUCTION 15
