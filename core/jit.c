@@ -16,11 +16,11 @@ const uint8_t pvm_jit_register_map[PVM_REGISTER_COUNT] = {
 	X64_R10, X64_R11, X64_R12, X64_R13, X64_R14, X64_RDX,
 };
 
-/* The pass is one function: the helpers most instructions use are inlined
- * into each instruction's case, where the op and most operands are
- * constants, and the walk keeps its state in registers. As calls they
- * cost the compiler 40% of its time. Inlining all of them saves another
- * 10% but takes the C compiler over a minute on this file. */
+/* The helpers most instructions use are inlined into each instruction's
+ * case, where the op and most operands are constants: as calls they cost
+ * the compiler 40% of its time. Inlining all of them too (so that the
+ * compiler's state could live in registers) saves another 10% but takes
+ * the C compiler over a minute on this file. */
 #define INLINE static inline X64_ALWAYS_INLINE
 
 #define SCRATCH X64_RCX
@@ -1260,18 +1260,13 @@ INLINE enum pvm_op step_to_next(const struct pvm_code *code, uint32_t pc, uint32
  * emitters free of checks. */
 INLINE bool grow_scratch(struct compiler *c, const struct pvm_allocator *allocator, uint32_t instructions)
 {
-	/* Through locals, so that no field's address leaves the pass and the
-	 * compiler's state can live in registers. */
 	void *stubs = c->stubs, *forward = c->forward;
-	uint32_t stub_capacity = c->stub_capacity, forward_capacity = c->forward_capacity;
-	bool room = pvm_array_reserve(allocator, &stubs, &stub_capacity, c->stub_count,
+	bool room = pvm_array_reserve(allocator, &stubs, &c->stub_capacity, c->stub_count,
 				      STUBS_PER_INST * instructions + 1, sizeof *c->stubs) &&
-		    pvm_array_reserve(allocator, &forward, &forward_capacity, c->forward_count,
+		    pvm_array_reserve(allocator, &forward, &c->forward_capacity, c->forward_count,
 				      FORWARD_PER_INST * instructions, sizeof *c->forward);
 	c->stubs = stubs;
 	c->forward = forward;
-	c->stub_capacity = stub_capacity;
-	c->forward_capacity = forward_capacity;
 	return room;
 }
 
@@ -1351,7 +1346,7 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		if (!grow_scratch(&c, allocator, block->count)) {
 			release_scratch(&c, allocator);
 			pvm_jit_free(code, allocator);
-			pvm_error_set(error, pc, "out of memory compiling the instruction at pc %u", pc);
+			pvm_error_set(error, pc, "out of memory compiling the block at pc %u", pc);
 			return -1;
 		}
 		for (uint32_t i = 0, count = block->count; i < count; i++, site++) {
