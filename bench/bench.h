@@ -27,12 +27,9 @@ void bench_print_footer(double elapsed_seconds);
 double bench_now(void);
 
 #define BENCH_RUNS 5
-/* A figure cheap enough to take many samples of (a compile) takes up to
- * this many. */
-#define BENCH_MAX_SAMPLES 64
 
 struct bench_samples {
-	double seconds[BENCH_MAX_SAMPLES];
+	double seconds[BENCH_RUNS];
 	unsigned count;
 };
 

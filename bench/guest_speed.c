@@ -186,16 +186,13 @@ static double time_module_new(const uint8_t *bytes, size_t length, corral_backen
 
 /* Median seconds of compiling `module` (host_jit_compile: the code buffer
  * mapped, every instruction compiled, the buffer trimmed and made
- * read+execute), each time afresh: COMPILE_RUNS times, since one compile
- * takes a millisecond or two and this machine's noise is as large. */
-#define COMPILE_RUNS 31
-
+ * read+execute), each time afresh. */
 static double time_compile(corral_module *module)
 {
 	struct bench_samples samples = {0};
 	struct bench_summary summary;
 	corral_error error;
-	for (unsigned run = 0; run < COMPILE_RUNS; run++) {
+	for (unsigned run = 0; run < BENCH_RUNS; run++) {
 		struct host_jit jit;
 		double begin = bench_now();
 		if (host_jit_compile(module, HOST_JIT_PLAIN, &jit, &error))
@@ -205,27 +202,6 @@ static double time_compile(corral_module *module)
 	}
 	bench_summarize(&samples, &summary);
 	return summary.median;
-}
-
-/* time_compile for large.jam on an engine that compiles with `threads`. */
-static double time_compile_large(const uint8_t *bytes, size_t length, uint32_t threads, corral_module_info *info)
-{
-	corral_engine_config config;
-	corral_engine_config_init(&config);
-	config.backend = CORRAL_BACKEND_JIT;
-	config.sandbox = CORRAL_SANDBOX_NONE;
-	config.compile_threads = threads;
-	corral_engine *engine;
-	corral_module *module;
-	corral_error error;
-	if (corral_engine_new(&config, &engine, &error) ||
-	    corral_module_new(engine, bytes, length, "large.jam", NULL, &module, &error))
-		bench_fail("%s", error.message);
-	corral_module_get_info(module, info);
-	double seconds = time_compile(module);
-	corral_module_free(module);
-	corral_engine_free(engine);
-	return seconds;
 }
 
 /* Module creation for the largest program: what each backend pays before
@@ -241,9 +217,21 @@ static void time_module(const char *folder)
 	struct pvm_error problem;
 	if (loader_parse(bytes, length, CORRAL_FORMAT_AUTO, &container, &problem))
 		bench_fail("%s: %s", path, problem.message);
+	corral_engine_config config;
+	corral_engine_config_init(&config);
+	config.backend = CORRAL_BACKEND_JIT;
+	config.sandbox = CORRAL_SANDBOX_NONE;
+	corral_engine *engine;
+	corral_module *module;
+	corral_error error;
 	corral_module_info info;
-	double compile = time_compile_large(bytes, length, 1, &info);
-	double compile_split = time_compile_large(bytes, length, 2, &info);
+	if (corral_engine_new(&config, &engine, &error) ||
+	    corral_module_new(engine, bytes, length, "large.jam", NULL, &module, &error))
+		bench_fail("%s", error.message);
+	corral_module_get_info(module, &info);
+	double compile = time_compile(module);
+	corral_module_free(module);
+	corral_engine_free(engine);
 
 	double interp = time_module_new(bytes, length, CORRAL_BACKEND_INTERPRETER, &ignored);
 	double jit = time_module_new(bytes, length, CORRAL_BACKEND_JIT, &native_length);
@@ -255,11 +243,8 @@ static void time_module(const char *folder)
 	printf("  JIT          %7.2f ms  %6.0f MB/s of PVM code; %.0f KB of x86-64 code (%.1f bytes per PVM byte)\n",
 	       jit * 1e3, code_mb / jit, (double)native_length / 1e3, (double)native_length / info.code_length);
 	printf("  compiling    %7.2f ms  %6.0f MB/s of PVM code (host_jit_compile alone: the JIT's module less "
-	       "decoding and validation; median of %d)\n",
-	       compile * 1e3, code_mb / compile, COMPILE_RUNS);
-	printf("  on 2 threads %7.2f ms  %6.0f MB/s of PVM code (the same with compile_threads = 2: two parts at once; "
-	       "median of %d)\n",
-	       compile_split * 1e3, code_mb / compile_split, COMPILE_RUNS);
+	       "decoding and validation)\n",
+	       compile * 1e3, code_mb / compile);
 	free(bytes);
 }
 

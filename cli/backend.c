@@ -95,8 +95,8 @@ int cli_backend_option(const struct command *command, int argc, char **argv, int
 		uint64_t threads;
 		if (!value || !cli_parse_u64(value, &threads) || threads < 1 || threads > 2)
 			return cli_usage_error(command,
-					       "--compile-threads takes 1 (the default) or 2 (a program of 16,384 "
-					       "instructions or more is compiled in two parts at once)");
+					       "--compile-threads takes 1 or 2 (2: a program of 16,384 instructions "
+					       "or more is compiled in two parts at once)");
 		backend->engine.compile_threads = (uint32_t)threads;
 		backend->threads_given = true;
 	} else if (!strcmp(argv[*i], "--dynamic-paging")) {

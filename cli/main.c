@@ -18,8 +18,8 @@ const struct command cli_commands[] = {
 	 "--backend jit compiles to x86-64 (default: the interpreter) and runs it in the linux sandbox where the "
 	 "kernel allows it (--sandbox none: in this process); --gas-metering async or off trades exact "
 	 "out-of-gas stops for speed; --cross-check runs the interpreter beside the compiled code and stops at the "
-	 "first difference; --compile-threads 2 compiles a large program in two parts at once, on two threads; "
-	 "--dynamic-paging starts it with no memory mapped and maps each page of its layout as it "
+	 "first difference; --compile-threads 1 compiles on one thread (default: a large program in two parts at "
+	 "once where there are two CPUs); --dynamic-paging starts it with no memory mapped and maps each page of its layout as it "
 	 "is touched; --audit traces every system call of its sandboxes to stderr (see corral audit)",
 	 cmd_run},
 	{"disasm",

@@ -213,8 +213,8 @@ struct host_jit_thread {
 };
 /* A helper that runs the compiler's second part on a thread it starts. */
 struct pvm_jit_helper host_jit_thread_helper(struct host_jit_thread *thread);
-/* The CPUs this process may run on. */
-uint32_t host_jit_cpu_count(void);
+/* 2 when this process may run on two CPUs or more, else 1. */
+uint32_t host_jit_default_threads(void);
 /* A helper for compiling `module` (in `thread` and `helper`), or NULL when
  * it is compiled on the calling thread alone. */
 const struct pvm_jit_helper *host_jit_helper(const corral_module *module, struct host_jit_thread *thread,

@@ -4,9 +4,9 @@
  * which only programs whose compile takes far longer repay; smaller ones
  * are compiled on the calling thread alone.
  *
- * corral_engine_config.compile_threads chooses: 0 (the default) and 1
- * never split, 2 splits the large ones when this process may run on two
- * CPUs or more. CORRAL_JIT_SPLIT_ALWAYS set (to anything) splits every
+ * corral_engine_config.compile_threads chooses: 1 never splits, 2 splits
+ * the large ones, 0 (the default) splits them when this process may run on
+ * two CPUs or more. CORRAL_JIT_SPLIT_ALWAYS set (to anything) splits every
  * program of two blocks or more, for tests: the conformance vectors and
  * the fuzzers' programs are all far smaller than a split by default. */
 #define _GNU_SOURCE
@@ -56,12 +56,12 @@ static void wait_for(void *self)
 	pthread_join(thread->thread, NULL);
 }
 
-uint32_t host_jit_cpu_count(void)
+uint32_t host_jit_default_threads(void)
 {
 	cpu_set_t cpus;
 	if (sched_getaffinity(0, sizeof cpus, &cpus))
 		return 1;
-	return (uint32_t)CPU_COUNT(&cpus);
+	return CPU_COUNT(&cpus) >= 2 ? 2 : 1;
 }
 
 struct pvm_jit_helper host_jit_thread_helper(struct host_jit_thread *thread)

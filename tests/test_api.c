@@ -319,7 +319,7 @@ Test(api, config_defaults)
 	corral_engine_config engine;
 	corral_engine_config_init(&engine);
 	cr_assert_eq(engine.backend, CORRAL_BACKEND_INTERPRETER);
-	cr_assert_eq(engine.compile_threads, 0, "the default: one thread");
+	cr_assert_eq(engine.compile_threads, 0, "the default: as many as help");
 }
 
 Test(api, compile_threads_past_two_are_refused)

@@ -113,8 +113,8 @@ static const struct option_case option_cases[] = {
 	{"run --cross-check x.jam", 2, "needs --backend jit"},
 	{"run --backend jit --gas-metering fast x.jam", 2, "--gas-metering takes sync, async or off"},
 	{"disasm --gas-metering off x.jam", 2, "--native"},
-	{"run --backend jit --compile-threads 3 x.jam", 2, "--compile-threads takes 1 (the default) or 2"},
-	{"run --backend jit --compile-threads two x.jam", 2, "--compile-threads takes 1 (the default) or 2"},
+	{"run --backend jit --compile-threads 3 x.jam", 2, "--compile-threads takes 1 or 2"},
+	{"run --backend jit --compile-threads two x.jam", 2, "--compile-threads takes 1 or 2"},
 	{"vectors --compile-threads 2 x.json", 2, "needs --backend jit"},
 };
 
