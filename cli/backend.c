@@ -1,6 +1,6 @@
 /* The options that choose how a program runs, shared by corral run and
- * corral vectors: --backend, --sandbox, --gas-metering, --cross-check,
- * --compile-threads and --dynamic-paging. */
+ * corral vectors: --backend, --sandbox, --gas-metering, --cross-check and
+ * --dynamic-paging. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -91,14 +91,6 @@ int cli_backend_option(const struct command *command, int argc, char **argv, int
 		backend->metering_given = true;
 	} else if (!strcmp(argv[*i], "--cross-check")) {
 		backend->engine.cross_check = true;
-	} else if (cli_option(argc, argv, i, "--compile-threads", &value)) {
-		uint64_t threads;
-		if (!value || !cli_parse_u64(value, &threads) || threads < 1 || threads > 2)
-			return cli_usage_error(command,
-					       "--compile-threads takes 1 or 2 (2: a program of 16,384 instructions "
-					       "or more is compiled in two parts at once)");
-		backend->engine.compile_threads = (uint32_t)threads;
-		backend->threads_given = true;
 	} else if (!strcmp(argv[*i], "--dynamic-paging")) {
 		backend->dynamic_paging = true;
 	} else {
@@ -116,9 +108,6 @@ int cli_backend_check(const struct command *command, const struct cli_backend *b
 				       "--gas-metering %s needs --backend jit: the interpreter always meters gas "
 				       "exactly (sync)",
 				       cli_metering_name(backend->metering));
-	if (backend->threads_given)
-		return cli_usage_error(command,
-				       "--compile-threads sets how the JIT compiles, so it needs --backend jit");
 	if (backend->engine.cross_check)
 		return cli_usage_error(command, "--cross-check compares the compiled code with the interpreter, so it "
 						"needs --backend jit");

@@ -41,7 +41,6 @@ struct cli_backend {
 	corral_engine_config engine;
 	corral_gas_metering metering; /* for corral_module_config.metering */
 	bool metering_given;
-	bool threads_given;
 	bool dynamic_paging; /* corral_instance_config.dynamic_paging, served by cli/pager.h */
 };
 extern const char cli_backend_choices[], cli_sandbox_choices[], cli_metering_choices[];

@@ -8,8 +8,7 @@
 
 const struct command cli_commands[] = {
 	{"run",
-	 "[--backend interp|jit] [--gas-metering sync|async|off] [--sandbox linux|none|auto] [--cross-check] "
-	 "[--compile-threads 1|2] [--gas N] "
+	 "[--backend interp|jit] [--gas-metering sync|async|off] [--sandbox linux|none|auto] [--cross-check] [--gas N] "
 	 "[--gas-model naive|gp08] [--pc N] [--entry NAME] [--isa gp0.7|gp0.8] [--format auto|blob|jam|polkavm] "
 	 "[--args HEX] [--trace] [--continue] [--host auto|guest|none] [--dynamic-paging] [--audit[=required|optional]] "
 	 "FILE [ARGS...]",
@@ -18,8 +17,7 @@ const struct command cli_commands[] = {
 	 "--backend jit compiles to x86-64 (default: the interpreter) and runs it in the linux sandbox where the "
 	 "kernel allows it (--sandbox none: in this process); --gas-metering async or off trades exact "
 	 "out-of-gas stops for speed; --cross-check runs the interpreter beside the compiled code and stops at the "
-	 "first difference; --compile-threads 1 compiles on one thread (default: a large program in two parts at "
-	 "once where there are two CPUs); --dynamic-paging starts it with no memory mapped and maps each page of its layout as it "
+	 "first difference; --dynamic-paging starts it with no memory mapped and maps each page of its layout as it "
 	 "is touched; --audit traces every system call of its sandboxes to stderr (see corral audit)",
 	 cmd_run},
 	{"disasm",
@@ -40,8 +38,7 @@ const struct command cli_commands[] = {
 	 "BYTES] [-v] [--keep]",
 	 "compile C for the PVM: clang-19 for RV64E, ld.lld-19 with the guest SDK, then corral link", cmd_cc},
 	{"vectors",
-	 "[--backend interp|jit] [--cross-check] [--sandbox linux|none|auto] [--compile-threads 1|2] [--isa gp0.7|gp0.8] "
-	 "[--gas-model naive|gp08] "
+	 "[--backend interp|jit] [--cross-check] [--sandbox linux|none|auto] [--isa gp0.7|gp0.8] [--gas-model naive|gp08] "
 	 "[--dynamic-paging] [--verbose] PATH...",
 	 "run JSON test vectors (files or folders) and report each failure (gas metering is always sync: vectors "
 	 "check exact gas); --dynamic-paging maps what each vector maps and writes only as its runs touch it",

@@ -101,14 +101,6 @@ struct stub {
 	int32_t cost;
 };
 
-/* A jump to a trampoline from code compiled away from its final place
- * (a second part, see pvm_jit_compile): its rel32 is set once the code is
- * where it runs. */
-struct exit_jump {
-	uint32_t field;
-	uint32_t kind; /* enum pvm_jit_exit */
-};
-
 struct compiler {
 	const struct pvm_program *program;
 	struct pvm_jit_options options;
@@ -126,15 +118,12 @@ struct compiler {
 	uint8_t *loop_heads; /* async: bitmap by pc of the blocks that test the balance */
 	/* Trampolines, emitted first. */
 	uint8_t *exits[PVM_JIT_EXIT_COUNT];
-	uint32_t pc;       /* of the instruction being compiled */
-	uint32_t first_pc; /* of the first block this compiler emits */
-	/* A second part is written into a buffer of its own and copied after
-	 * the first: its offsets count from that buffer's start until then,
-	 * and its jumps to the trampolines wait in exit_jumps. */
-	bool moved;
-	struct exit_jump *exit_jumps;
-	uint32_t exit_jump_count, exit_jump_capacity;
+	uint32_t pc; /* of the instruction being compiled */
 };
+
+/* Offset 0 is the enter trampoline, never a block's entry: the zeroed
+ * entries say "not emitted yet" without a pass to fill them. */
+#define NO_ENTRY 0
 
 INLINE uint32_t *entry_of(const struct compiler *c, uint32_t target)
 {
@@ -239,20 +228,10 @@ INLINE void store_exit_pc(struct compiler *c, uint32_t pc)
 	c->at = x64_mov_mi(c->at, X64_W32, CONTEXT_MEM(exit_pc), (int32_t)pc);
 }
 
-INLINE void jump_to_exit(struct compiler *c, enum pvm_jit_exit kind)
-{
-	if (!c->moved) {
-		c->at = x64_jmp_to(c->at, c->exits[kind]);
-		return;
-	}
-	c->at = x64_jmp_rel32(c->at, 0);
-	c->exit_jumps[c->exit_jump_count++] = (struct exit_jump){.field = offset_of(c, c->at - 4), .kind = kind};
-}
-
 INLINE void exit_at(struct compiler *c, enum pvm_jit_exit kind, uint32_t pc)
 {
 	store_exit_pc(c, pc);
-	jump_to_exit(c, kind);
+	c->at = x64_jmp_to(c->at, c->exits[kind]);
 }
 
 /* A jcc (or jmp, cond < 0) to a stub emitted later. */
@@ -264,13 +243,11 @@ INLINE void jump_to_stub(struct compiler *c, int cond, enum stub_kind kind, uint
 }
 
 /* A jcc (or jmp) to the block starting at target, which the caller knows is
- * a jump target. Only a block this compiler has emitted is jumped to now
- * (another part's entries are another thread's); the rest are patched at
- * the end. */
+ * a jump target; forward ones are patched at the end. */
 INLINE void jump_to_block(struct compiler *c, int cond, uint32_t target)
 {
-	if (target >= c->first_pc && target <= c->pc) {
-		uint32_t entry = *entry_of(c, target);
+	uint32_t entry = *entry_of(c, target);
+	if (entry != NO_ENTRY) {
 		c->at = cond < 0 ? x64_jmp_to(c->at, c->start + entry)
 				 : x64_jcc_to(c->at, (enum x64_cond)cond, c->start + entry);
 		return;
@@ -884,7 +861,7 @@ INLINE void instruction(struct compiler *c, const struct pvm_inst *inst)
 	case PVM_OP_ECALLI:
 		store_exit_pc(c, inst->pc);
 		c->at = x64_mov_mi(c->at, X64_W64, CONTEXT_MEM(exit_argument), (int32_t)x);
-		jump_to_exit(c, PVM_JIT_EXIT_HOST_CALL);
+		c->at = x64_jmp_to(c->at, c->exits[PVM_JIT_EXIT_HOST_CALL]);
 		break;
 	case PVM_OP_SBRK:
 		exit_at(c, PVM_JIT_EXIT_SBRK, inst->pc);
@@ -1249,25 +1226,15 @@ static void emit_stub(struct compiler *c, const struct stub *stub)
 /* ---- the pass ------------------------------------------------------------------------- */
 
 /* At most this many forward jumps per instruction (a branch's, or
- * load_imm_jump's), and jumps to a trampoline (a step exit and the
- * instruction's own). */
-#define FORWARD_PER_INST    1
-#define EXIT_JUMPS_PER_INST 2
+ * load_imm_jump's). */
+#define FORWARD_PER_INST 1
 
-/* What one compiler grew for itself; the first part's also holds what the
- * parts share (release_shared). */
-static void release_own(struct compiler *c, const struct pvm_allocator *allocator)
-{
-	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
-	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
-	pvm_release(allocator, c->exit_jumps, (size_t)c->exit_jump_capacity * sizeof *c->exit_jumps);
-}
-
-static void release_shared(struct compiler *c, const struct pvm_allocator *allocator)
+INLINE void release_scratch(struct compiler *c, const struct pvm_allocator *allocator)
 {
 	pvm_release(allocator, c->entries, (size_t)c->program->jump_target_count * sizeof *c->entries);
+	pvm_release(allocator, c->forward, (size_t)c->forward_capacity * sizeof *c->forward);
+	pvm_release(allocator, c->stubs, (size_t)c->stub_capacity * sizeof *c->stubs);
 	pvm_release(allocator, c->loop_heads, (size_t)c->program->code.length / 8 + 1);
-	release_own(c, allocator);
 }
 
 /* pvm_code_skip for pc, and pvm_code_op for the instruction after it.
@@ -1288,234 +1255,23 @@ INLINE enum pvm_op step_to_next(const struct pvm_code *code, uint32_t pc, uint32
 	return *defined ? (enum pvm_op)code->map->op_of_byte[byte] : PVM_OP_TRAP;
 }
 
-/* Before each block: room for the most stubs, forward jumps and (moved
- * code's) trampoline jumps its instructions (and its gas charge) can add,
- * which is what keeps the emitters free of checks. */
+/* Before each block: room for the most stubs and forward jumps its
+ * instructions (and its gas charge) can add, which is what keeps the
+ * emitters free of checks. */
 INLINE bool grow_scratch(struct compiler *c, const struct pvm_allocator *allocator, uint32_t instructions)
 {
-	void *stubs = c->stubs, *forward = c->forward, *exit_jumps = c->exit_jumps;
+	void *stubs = c->stubs, *forward = c->forward;
 	bool room = pvm_array_reserve(allocator, &stubs, &c->stub_capacity, c->stub_count,
 				      STUBS_PER_INST * instructions + 1, sizeof *c->stubs) &&
 		    pvm_array_reserve(allocator, &forward, &c->forward_capacity, c->forward_count,
-				      FORWARD_PER_INST * instructions, sizeof *c->forward) &&
-		    (!c->moved || pvm_array_reserve(allocator, &exit_jumps, &c->exit_jump_capacity, c->exit_jump_count,
-						    EXIT_JUMPS_PER_INST * instructions, sizeof *c->exit_jumps));
+				      FORWARD_PER_INST * instructions, sizeof *c->forward);
 	c->stubs = stubs;
 	c->forward = forward;
-	c->exit_jumps = exit_jumps;
 	return room;
 }
 
-/* Compiles blocks [first, end) at c->at, their sites from `site` on;
- * returns the site after the last, or NULL when out of memory. Not
- * inlined: it is the whole pass, one large function, and both parts run
- * it. */
-static __attribute__((noinline)) struct pvm_jit_site *compile_blocks(struct compiler *c, uint32_t first, uint32_t end,
-								     struct pvm_jit_site *site,
-								     const struct pvm_allocator *allocator,
-								     struct pvm_error *error)
-{
-	const struct pvm_program *program = c->program;
-	/* Blocks are contiguous. The next instruction's op is read before
-	 * this one's dispatch: when that indirect branch mispredicts, the next
-	 * one's target is already known rather than a chain of dependent
-	 * loads away. */
-	/* The code in a local: every byte the emitters write may alias
-	 * anything, so what is read through the program would be read again
-	 * after each. */
-	const struct pvm_code walk = program->code;
-	uint32_t pc = program->blocks[first].pc;
-	bool defined;
-	enum pvm_op op = pvm_code_op(&walk, pc, &defined);
-	const bool step = c->options.step;
-	for (uint32_t b = first; b < end; b++) {
-		const struct pvm_block *block = &program->blocks[b];
-		if (!grow_scratch(c, allocator, block->count)) {
-			pvm_error_set(error, pc, "out of memory compiling the block at pc %u", pc);
-			return NULL;
-		}
-		for (uint32_t i = 0, count = block->count; i < count; i++, site++) {
-			uint32_t skip;
-			bool next_defined;
-			enum pvm_op next_op = step_to_next(&walk, pc, &skip, &next_defined);
-			uint32_t next = pc + 1 + skip;
-			uint32_t entry = offset_of(c, c->at);
-			site->pc = pc;
-			site->entry = entry;
-			if (step)
-				exit_at(c, PVM_JIT_EXIT_STEP, pc);
-			site->charge = offset_of(c, c->at);
-			if (i == 0) {
-				if (pvm_program_is_jump_target(program, pc))
-					*entry_of(c, pc) = entry;
-				charge_block(c, block);
-			}
-			site->body = offset_of(c, c->at);
-			decode_and_compile(c, &walk, pc, skip, op, defined);
-			pc = next;
-			op = next_op;
-			defined = next_defined;
-		}
-	}
-	return site;
-}
-
-/* ---- in two parts, on two threads -------------------------------------------------------- */
-
-/* A compile with a helper splits the program at a block boundary: the
- * calling thread compiles the first part into the code buffer while the
- * helper compiles the rest, and then its stubs, into a buffer of its own.
- * The calling thread copies that after the first part (the code is
- * position-independent but for the offsets and the trampoline jumps it
- * rebases) and emits the first part's stubs after it. Since it does that
- * too, it takes the larger share: the second part starts after
- * FIRST_PART_PERCENT of the instructions. */
-#define FIRST_PART_PERCENT 55
-
-struct second_part {
-	struct compiler c; /* c.start: its own buffer */
-	uint32_t first_block;
-	uint32_t code_size;                     /* before its stubs */
-	struct pvm_jit_site *sites, *sites_end; /* sites_end NULL: it failed */
-	size_t room;
-	const struct pvm_allocator *allocator;
-	struct pvm_error error;
-};
-
-/* The first guess at a compiler's scratch: a gas stub per block and a few
- * more for its jumps. */
-static void size_scratch(struct compiler *c, uint32_t blocks, uint32_t instructions)
-{
-	c->stub_capacity = blocks + instructions / 8 + STUBS_PER_INST + 1;
-	c->forward_capacity = instructions / 16 + FORWARD_PER_INST;
-	c->exit_jump_capacity = c->moved ? instructions / 16 + EXIT_JUMPS_PER_INST : 0;
-}
-
-static bool allocate_scratch(struct compiler *c, const struct pvm_allocator *allocator)
-{
-	c->forward = pvm_allocate(allocator, (size_t)c->forward_capacity * sizeof *c->forward);
-	c->stubs = pvm_allocate(allocator, (size_t)c->stub_capacity * sizeof *c->stubs);
-	if (c->moved)
-		c->exit_jumps = pvm_allocate(allocator, (size_t)c->exit_jump_capacity * sizeof *c->exit_jumps);
-	return c->forward && c->stubs && (!c->moved || c->exit_jumps);
-}
-
-static void compile_second_part(void *argument)
-{
-	struct second_part *part = argument;
-	struct compiler *c = &part->c;
-	const struct pvm_program *program = c->program;
-	part->sites_end = NULL;
-	if (!allocate_scratch(c, part->allocator)) {
-		pvm_error_set(&part->error, c->first_pc, "out of memory compiling from pc %u", c->first_pc);
-		return;
-	}
-	struct pvm_jit_site *end =
-		compile_blocks(c, part->first_block, program->block_count, part->sites, part->allocator, &part->error);
-	if (!end)
-		return;
-	part->code_size = offset_of(c, c->at);
-	/* A stub leaves through at most two trampolines. */
-	void *exit_jumps = c->exit_jumps;
-	if (!pvm_array_reserve(part->allocator, &exit_jumps, &c->exit_jump_capacity, c->exit_jump_count,
-			       2 * c->stub_count, sizeof *c->exit_jumps)) {
-		pvm_error_set(&part->error, c->first_pc, "out of memory compiling the stubs from pc %u", c->first_pc);
-		return;
-	}
-	c->exit_jumps = exit_jumps;
-	for (uint32_t i = 0; i < c->stub_count; i++)
-		emit_stub(c, &c->stubs[i]);
-	part->sites_end = end;
-}
-
-/* The first block of the second part, or block_count for none; *site: the
- * index of its first instruction's site. */
-static uint32_t split_block(const struct pvm_program *program, uint32_t *site)
-{
-	uint64_t wanted = (uint64_t)program->instruction_count * FIRST_PART_PERCENT / 100;
-	uint32_t b = 0, sum = 0;
-	while (b < program->block_count && sum < wanted)
-		sum += program->blocks[b++].count;
-	*site = sum;
-	return b;
-}
-
-/* Starts the second part on the helper, from a copy of the first
- * compiler once the trampolines are emitted; false if there is none (a
- * program of one block) or it could not be started (no memory, no
- * thread), and then the calling thread compiles everything. */
-static bool start_second_part(struct second_part *part, struct compiler *c, const struct pvm_jit_helper *helper,
-			      struct pvm_jit_site *sites, const struct pvm_allocator *allocator)
-{
-	const struct pvm_program *program = c->program;
-	uint32_t first_site;
-	uint32_t split = split_block(program, &first_site);
-	if (split == 0 || split >= program->block_count)
-		return false;
-	uint32_t instructions = program->instruction_count - first_site, blocks = program->block_count - split;
-	*part = (struct second_part){
-		.c = *c,
-		.first_block = split,
-		.sites = sites + first_site,
-		.room = (size_t)instructions * (INSTRUCTION_BYTES + STUBS_PER_INST * STUB_BYTES) +
-			(size_t)blocks * STUB_BYTES,
-		.allocator = allocator,
-	};
-	part->c.first_pc = program->blocks[split].pc;
-	part->c.moved = true;
-	size_scratch(&part->c, blocks, instructions);
-	part->c.start = part->c.at = pvm_allocate(allocator, part->room);
-	if (!part->c.start)
-		return false;
-	if (!helper->start(helper->self, compile_second_part, part)) {
-		pvm_release(allocator, part->c.start, part->room);
-		return false;
-	}
-	return true;
-}
-
-/* Copies the second part's code and stubs to c->at and moves what points
- * into them: its sites, jump-target entries and forward jumps, each an
- * offset from its own buffer until now; and points its trampoline jumps. */
-static void append_second_part(struct compiler *c, struct second_part *part)
-{
-	struct compiler *second = &part->c;
-	uint32_t base = offset_of(c, c->at);
-	size_t size = (size_t)(second->at - second->start);
-	__builtin_memcpy(c->at, second->start, size);
-	c->at += size;
-	for (struct pvm_jit_site *site = part->sites; site < part->sites_end; site++) {
-		site->entry += base;
-		site->charge += base;
-		site->body += base;
-	}
-	const struct pvm_program *program = c->program;
-	for (uint32_t j = pvm_program_jump_target_index(program, second->first_pc); j < program->jump_target_count; j++)
-		c->entries[j] += base;
-	for (uint32_t i = 0; i < second->exit_jump_count; i++)
-		x64_patch_rel32(c->start + base + second->exit_jumps[i].field, c->exits[second->exit_jumps[i].kind]);
-	for (uint32_t i = 0; i < second->forward_count; i++)
-		second->forward[i].field += base;
-}
-
-static void release_second_part(struct second_part *part)
-{
-	pvm_release(part->allocator, part->c.start, part->room);
-	release_own(&part->c, part->allocator);
-}
-
-/* ---- the whole ------------------------------------------------------------------------ */
-
-/* Every forward jump a compiler recorded, now that every entry is known. */
-static void patch_forward(struct compiler *c, const struct compiler *part)
-{
-	for (uint32_t i = 0; i < part->forward_count; i++)
-		x64_patch_rel32(c->start + part->forward[i].field, c->start + *entry_of(c, part->forward[i].target_pc));
-}
-
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
-		    uint8_t *buffer, size_t capacity, const struct pvm_jit_helper *helper,
-		    const struct pvm_allocator *allocator, struct pvm_error *error)
+		    uint8_t *buffer, size_t capacity, const struct pvm_allocator *allocator, struct pvm_error *error)
 {
 	*code = (struct pvm_jit_code){.program = program, .options = *options, .bytes = buffer};
 	if (options->memory >= PVM_JIT_MEMORY_COUNT || options->gas >= PVM_JIT_GAS_COUNT ||
@@ -1538,15 +1294,19 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 			      (unsigned long long)capacity, (unsigned long long)pvm_jit_capacity(program, options));
 		return -1;
 	}
-	struct compiler c = {.program = program, .options = *options, .start = buffer, .at = buffer};
-	/* With a helper, the first part's share (grow_scratch makes room for
-	 * more if it is not split after all). */
-	size_scratch(&c, program->block_count, program->instruction_count);
-	if (helper)
-		size_scratch(&c, program->block_count * FIRST_PART_PERCENT / 100,
-			     (uint32_t)((uint64_t)program->instruction_count * FIRST_PART_PERCENT / 100));
+	/* A first guess at the scratch a program needs: a gas stub per block
+	 * and a few more for its jumps. */
+	struct compiler c = {
+		.program = program,
+		.options = *options,
+		.start = buffer,
+		.at = buffer,
+		.stub_capacity = program->block_count + program->instruction_count / 8 + STUBS_PER_INST + 1,
+		.forward_capacity = program->instruction_count / 16 + FORWARD_PER_INST,
+	};
 	c.entries = pvm_allocate(allocator, (size_t)program->jump_target_count * sizeof *c.entries);
-	bool scratch = allocate_scratch(&c, allocator);
+	c.forward = pvm_allocate(allocator, (size_t)c.forward_capacity * sizeof *c.forward);
+	c.stubs = pvm_allocate(allocator, (size_t)c.stub_capacity * sizeof *c.stubs);
 	code->sites = pvm_allocate(allocator, (size_t)program->instruction_count * sizeof *code->sites);
 	code->jump_count = program->blob.jump_count;
 	code->jump_offsets = pvm_allocate(allocator, (size_t)code->jump_count * sizeof *code->jump_offsets);
@@ -1555,9 +1315,9 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 		if (c.loop_heads)
 			find_loop_heads(c.loop_heads, program);
 	}
-	if (!c.entries || !scratch || !code->sites || !code->jump_offsets ||
+	if (!c.entries || !c.forward || !c.stubs || !code->sites || !code->jump_offsets ||
 	    (options->gas == PVM_JIT_GAS_ASYNC && !c.loop_heads)) {
-		release_shared(&c, allocator);
+		release_scratch(&c, allocator);
 		pvm_jit_free(code, allocator);
 		pvm_error_set(error, 0, "out of memory compiling %u instructions", program->instruction_count);
 		return -1;
@@ -1568,36 +1328,56 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 	emit_exits(&c);
 	code->fault_offset = offset_of(&c, c.exits[PVM_JIT_EXIT_FAULT]);
 
-	struct second_part second;
-	bool split = helper && start_second_part(&second, &c, helper, code->sites, allocator);
-	uint32_t first_end = split ? second.first_block : program->block_count;
-	struct pvm_jit_site *sites_end =
-		program->block_count ? compile_blocks(&c, 0, first_end, code->sites, allocator, error) : code->sites;
-	uint32_t cold_offset = 0;
-	if (split) {
-		helper->wait(helper->self);
-		if (sites_end && !second.sites_end)
-			*error = second.error;
-		if (sites_end && second.sites_end) {
-			cold_offset = offset_of(&c, c.at) + second.code_size;
-			append_second_part(&c, &second);
-			sites_end = second.sites_end;
+	/* Blocks are contiguous from 0. The next instruction's op is read
+	 * before this one's dispatch: when that indirect branch mispredicts,
+	 * the next one's target is already known rather than a chain of
+	 * dependent loads away. */
+	/* The code in a local: every byte the emitters write may alias
+	 * anything, so what is read through the program would be read again
+	 * after each. */
+	const struct pvm_code walk = program->code;
+	uint32_t pc = 0;
+	bool defined;
+	enum pvm_op op = pvm_code_op(&walk, pc, &defined);
+	struct pvm_jit_site *site = code->sites;
+	const bool step = options->step;
+	for (uint32_t b = 0; b < program->block_count; b++) {
+		const struct pvm_block *block = &program->blocks[b];
+		if (!grow_scratch(&c, allocator, block->count)) {
+			release_scratch(&c, allocator);
+			pvm_jit_free(code, allocator);
+			pvm_error_set(error, pc, "out of memory compiling the block at pc %u", pc);
+			return -1;
+		}
+		for (uint32_t i = 0, count = block->count; i < count; i++, site++) {
+			uint32_t skip;
+			bool next_defined;
+			enum pvm_op next_op = step_to_next(&walk, pc, &skip, &next_defined);
+			uint32_t next = pc + 1 + skip;
+			uint32_t entry = offset_of(&c, c.at);
+			site->pc = pc;
+			site->entry = entry;
+			if (step)
+				exit_at(&c, PVM_JIT_EXIT_STEP, pc);
+			site->charge = offset_of(&c, c.at);
+			if (i == 0) {
+				if (pvm_program_is_jump_target(program, pc))
+					*entry_of(&c, pc) = entry;
+				charge_block(&c, block);
+			}
+			site->body = offset_of(&c, c.at);
+			decode_and_compile(&c, &walk, pc, skip, op, defined);
+			pc = next;
+			op = next_op;
+			defined = next_defined;
 		}
 	}
-	if (!sites_end || (split && !second.sites_end)) {
-		if (split)
-			release_second_part(&second);
-		release_shared(&c, allocator);
-		pvm_jit_free(code, allocator);
-		return -1;
-	}
-	code->site_count = (uint32_t)(sites_end - code->sites);
-	code->cold_offset = split ? cold_offset : offset_of(&c, c.at);
+	code->site_count = (uint32_t)(site - code->sites);
+	code->cold_offset = offset_of(&c, c.at);
 	for (uint32_t i = 0; i < c.stub_count; i++)
 		emit_stub(&c, &c.stubs[i]);
-	patch_forward(&c, &c);
-	if (split)
-		patch_forward(&c, &second.c);
+	for (uint32_t i = 0; i < c.forward_count; i++)
+		x64_patch_rel32(c.start + c.forward[i].field, c.start + *entry_of(&c, c.forward[i].target_pc));
 	for (uint32_t j = 0; j < code->jump_count; j++) {
 		uint32_t target = pvm_blob_jump_entry(&program->blob, j);
 		code->jump_offsets[j] = pvm_program_is_jump_target(program, target)
@@ -1605,9 +1385,7 @@ int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program
 						: offset_of(&c, c.exits[PVM_JIT_EXIT_PANIC]);
 	}
 	code->size = offset_of(&c, c.at);
-	if (split)
-		release_second_part(&second);
-	release_shared(&c, allocator);
+	release_scratch(&c, allocator);
 	return 0;
 }
 

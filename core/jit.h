@@ -199,24 +199,10 @@ struct pvm_jit_code {
 /* An upper bound on the bytes pvm_jit_compile writes for `program`. */
 size_t pvm_jit_capacity(const struct pvm_program *program, const struct pvm_jit_options *options);
 
-/* A second thread for pvm_jit_compile, which core/ does not make itself:
- * start runs work(argument) on it and returns false if it cannot; wait
- * returns once that work is done. */
-struct pvm_jit_helper {
-	bool (*start)(void *self, void (*work)(void *argument), void *argument);
-	void (*wait)(void *self);
-	void *self;
-};
-
 /* Compiles `program` (block costs set) into buffer[0..capacity), which must
- * hold pvm_jit_capacity bytes. Linear in the program's size. With a helper
- * (NULL: none) the program is compiled in two parts at once, the second on
- * the helper's thread, into the same code as far as any caller can tell
- * (a jump between the parts may take a longer form); `allocator` must then
- * be safe to call from both threads. */
+ * hold pvm_jit_capacity bytes. Linear in the program's size. */
 int pvm_jit_compile(struct pvm_jit_code *code, const struct pvm_program *program, const struct pvm_jit_options *options,
-		    uint8_t *buffer, size_t capacity, const struct pvm_jit_helper *helper,
-		    const struct pvm_allocator *allocator, struct pvm_error *error);
+		    uint8_t *buffer, size_t capacity, const struct pvm_allocator *allocator, struct pvm_error *error);
 void pvm_jit_free(struct pvm_jit_code *code, const struct pvm_allocator *allocator);
 
 /* Fills a jump table (see pvm_jit_jump_table_of) for code mapped at

@@ -26,10 +26,6 @@ static corral_result check_config(const corral_engine_config *config, corral_err
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "sandbox_memory_limit and sandbox_pids_limit limit sandbox workers: they need the jit "
 				 "backend and the linux sandbox");
-	if (config->compile_threads > 2)
-		return host_fail(error, CORRAL_ERROR_ARGUMENT,
-				 "compile_threads is %u; the compiler uses 1 or 2 (0: 2 where there are two CPUs)",
-				 config->compile_threads);
 	if (config->cross_check && config->backend != CORRAL_BACKEND_JIT)
 		return host_fail(error, CORRAL_ERROR_ARGUMENT,
 				 "the cross-check compares the jit with the interpreter: it needs the jit backend");
@@ -56,7 +52,6 @@ corral_result corral_engine_new(const corral_engine_config *config, corral_engin
 	if (!*engine)
 		return host_fail(error, CORRAL_ERROR_OUT_OF_MEMORY, "cannot allocate an engine");
 	(*engine)->config = *config;
-	(*engine)->compile_threads = config->compile_threads ? config->compile_threads : host_jit_default_threads();
 	result = host_sandbox_engine_init(*engine, error);
 	if (result != CORRAL_OK) {
 		free(*engine);

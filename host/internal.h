@@ -19,10 +19,9 @@ struct host_pager;
 
 struct corral_engine {
 	corral_engine_config config;
-	corral_sandbox sandbox;   /* resolved: NONE or LINUX */
-	char sandbox_note[768];   /* why AUTO fell back to none */
-	struct host_pool *pool;   /* CORRAL_SANDBOX_LINUX */
-	uint32_t compile_threads; /* resolved: 1 or 2 */
+	corral_sandbox sandbox; /* resolved: NONE or LINUX */
+	char sandbox_note[768]; /* why AUTO fell back to none */
+	struct host_pool *pool; /* CORRAL_SANDBOX_LINUX */
 };
 
 /* An import or export, its name copied out and NUL-terminated. */
@@ -204,21 +203,6 @@ corral_page_access host_memory_page_access(const struct host_memory *memory, uin
 corral_result host_jit_compile(corral_module *module, enum host_jit_variant variant, struct host_jit *jit,
 			       corral_error *error);
 void host_jit_release(struct host_jit *jit);
-
-/* host/jit_thread.c: the compiler's second thread. */
-struct host_jit_thread {
-	pthread_t thread;
-	void (*work)(void *argument);
-	void *argument;
-};
-/* A helper that runs the compiler's second part on a thread it starts. */
-struct pvm_jit_helper host_jit_thread_helper(struct host_jit_thread *thread);
-/* 2 when this process may run on two CPUs or more, else 1. */
-uint32_t host_jit_default_threads(void);
-/* A helper for compiling `module` (in `thread` and `helper`), or NULL when
- * it is compiled on the calling thread alone. */
-const struct pvm_jit_helper *host_jit_helper(const corral_module *module, struct host_jit_thread *thread,
-					     struct pvm_jit_helper *helper);
 /* What a module's code is compiled with (memory model, gas metering). */
 struct pvm_jit_options host_jit_options(const corral_module *module, enum host_jit_variant variant);
 /* Whether the kernel lets this process set GS's base (FSGSBASE). */

@@ -292,11 +292,7 @@ corral_result host_jit_compile(corral_module *module, enum host_jit_variant whic
 		return result;
 	}
 	struct pvm_error problem;
-	struct host_jit_thread thread;
-	struct pvm_jit_helper storage;
-	const struct pvm_jit_helper *helper = host_jit_helper(module, &thread, &storage);
-	if (pvm_jit_compile(&jit->code, &module->program, &options, buffer, capacity, helper, &libc_allocator,
-			    &problem)) {
+	if (pvm_jit_compile(&jit->code, &module->program, &options, buffer, capacity, &libc_allocator, &problem)) {
 		munmap(buffer, mapping_size(module, capacity));
 		if (jit->memfd >= 0)
 			close(jit->memfd);

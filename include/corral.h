@@ -108,12 +108,6 @@ typedef struct corral_engine_config {
 	 * passes its memory limit is killed and the run aborted, saying so. */
 	uint64_t sandbox_memory_limit;
 	uint32_t sandbox_pids_limit;
-	/* CORRAL_BACKEND_JIT: threads one compile may use. 2: a program of
-	 * 16,384 instructions or more is compiled in two parts at once, the
-	 * second on a thread started for it; 1: on the calling thread alone;
-	 * 0 (the default): 2 when this process may run on two CPUs or more,
-	 * else 1. The code behaves the same either way. */
-	uint32_t compile_threads;
 } corral_engine_config;
 
 typedef struct corral_module_config {

@@ -319,21 +319,6 @@ Test(api, config_defaults)
 	corral_engine_config engine;
 	corral_engine_config_init(&engine);
 	cr_assert_eq(engine.backend, CORRAL_BACKEND_INTERPRETER);
-	cr_assert_eq(engine.compile_threads, 0, "the default: as many as help");
-}
-
-Test(api, compile_threads_past_two_are_refused)
-{
-	corral_engine_config config;
-	corral_engine_config_init(&config);
-	config.backend = CORRAL_BACKEND_JIT;
-	config.sandbox = CORRAL_SANDBOX_NONE;
-	config.compile_threads = 3;
-	corral_engine *engine = NULL;
-	corral_error error;
-	cr_assert_eq(corral_engine_new(&config, &engine, &error), CORRAL_ERROR_ARGUMENT);
-	assert_contains(error.message, "compile_threads is 3");
-	cr_assert_null(engine);
 }
 
 Test(api, an_unknown_backend_is_refused)

@@ -11,7 +11,6 @@
 #include "core/gas.h"
 #include "core/jit.h"
 #include "core/program.h"
-#include "host/internal.h"
 #include "loader/allocator.h"
 #include "loader/builder.h"
 
@@ -77,8 +76,8 @@ static bool build(enum pvm_isa isa, unsigned op, const uint8_t regs[3], uint64_t
 	return ok;
 }
 
-static void compile_with(struct compiled *out, const uint8_t *blob, size_t length, enum pvm_isa isa,
-			 const struct pvm_jit_options *options, uint64_t cost, const struct pvm_jit_helper *helper)
+static void compile(struct compiled *out, const uint8_t *blob, size_t length, enum pvm_isa isa,
+		    const struct pvm_jit_options *options, uint64_t cost)
 {
 	struct pvm_error error;
 	cr_assert_eq(pvm_program_init(&out->program, blob, length, isa, &libc_allocator, &error), 0, "%s",
@@ -90,45 +89,11 @@ static void compile_with(struct compiled *out, const uint8_t *blob, size_t lengt
 	size_t capacity = pvm_jit_capacity(&out->program, options);
 	out->buffer = malloc(capacity);
 	cr_assert_not_null(out->buffer);
-	cr_assert_eq(pvm_jit_compile(&out->code, &out->program, options, out->buffer, capacity, helper, &libc_allocator,
-				     &error),
-		     0, "%s", error.message);
+	cr_assert_eq(
+		pvm_jit_compile(&out->code, &out->program, options, out->buffer, capacity, &libc_allocator, &error), 0,
+		"%s", error.message);
 	cr_assert_leq(out->code.size, capacity);
 }
-
-static void compile(struct compiled *out, const uint8_t *blob, size_t length, enum pvm_isa isa,
-		    const struct pvm_jit_options *options, uint64_t cost)
-{
-	compile_with(out, blob, length, isa, options, cost, NULL);
-}
-
-/* A helper that runs the second part at once, on the calling thread,
- * before the first: the layout of a split compile, deterministically. */
-static bool run_now(void *self, void (*work)(void *argument), void *argument)
-{
-	(void)self;
-	work(argument);
-	return true;
-}
-
-static void nothing_to_wait_for(void *self)
-{
-	(void)self;
-}
-
-static const struct pvm_jit_helper inline_helper = {.start = run_now, .wait = nothing_to_wait_for};
-
-/* A helper that refuses, as one out of threads would: the calling thread
- * compiles it all. */
-static bool refuse(void *self, void (*work)(void *argument), void *argument)
-{
-	(void)self;
-	(void)work;
-	(void)argument;
-	return false;
-}
-
-static const struct pvm_jit_helper refusing_helper = {.start = refuse, .wait = nothing_to_wait_for};
 
 static void release(struct compiled *compiled)
 {
@@ -160,29 +125,6 @@ static void check_sites(const struct pvm_jit_code *code, const char *what)
 		      PVM_JIT_STUBS_PER_INSTRUCTION * PVM_JIT_STUB_BYTES * code->site_count +
 			      PVM_JIT_STUB_BYTES * code->program->block_count,
 		      "%s: the stubs outgrew their room", what);
-}
-
-/* A program compiled in two parts has every instruction where the whole
- * has it, in the same order, and sends every jump-table entry to the same
- * instruction (or trampoline). */
-static void check_same_layout(const struct pvm_jit_code *whole, const struct pvm_jit_code *split, const char *what)
-{
-	cr_assert_eq(split->site_count, whole->site_count, "%s: %u sites split, %u whole", what, split->site_count,
-		     whole->site_count);
-	for (uint32_t i = 0; i < whole->site_count; i++)
-		cr_assert_eq(split->sites[i].pc, whole->sites[i].pc, "%s: site %u", what, i);
-	cr_assert_eq(split->jump_count, whole->jump_count);
-	for (uint32_t j = 0; j < whole->jump_count; j++) {
-		const struct pvm_jit_site *a = pvm_jit_site_containing(whole, whole->jump_offsets[j]);
-		const struct pvm_jit_site *b = pvm_jit_site_containing(split, split->jump_offsets[j]);
-		cr_assert_eq(a == NULL, b == NULL, "%s: jump-table entry %u", what, j);
-		if (a) {
-			cr_assert_eq(b->pc, a->pc, "%s: jump-table entry %u", what, j);
-			cr_assert_eq(split->jump_offsets[j], b->entry, "%s: entry %u lands mid-instruction", what, j);
-		} else {
-			cr_assert_eq(split->jump_offsets[j], whole->jump_offsets[j], "%s: entry %u", what, j);
-		}
-	}
 }
 
 #define MODE(memory_model, metering, ...)                                                           \
@@ -234,12 +176,6 @@ Test(jit_compile, every_instruction_fits_its_room)
 						compile(&compiled, blob, length, (enum pvm_isa)isa, &modes[m],
 							costs[(r + i + m) % 4]);
 						check_sites(&compiled.code, pvm_ops[op].name);
-						struct compiled split;
-						compile_with(&split, blob, length, (enum pvm_isa)isa, &modes[m],
-							     costs[(r + i + m) % 4], &inline_helper);
-						check_sites(&split.code, pvm_ops[op].name);
-						check_same_layout(&compiled.code, &split.code, pvm_ops[op].name);
-						release(&split);
 						release(&compiled);
 						compiled_count++;
 					}
@@ -249,67 +185,6 @@ Test(jit_compile, every_instruction_fits_its_room)
 		}
 	}
 	cr_assert_gt(compiled_count, 5000);
-}
-
-/* BLOCKS blocks, each an add, a host call in every third and a branch to
- * a block far behind or ahead, so that jumps cross between the parts
- * both ways; every fifth block is in the jump table, and the last traps. */
-#define BLOCKS 600
-
-static bool build_crossing(uint8_t **blob, size_t *length)
-{
-	struct builder builder;
-	builder_init(&builder, PVM_ISA_GP07);
-	uint32_t labels[BLOCKS];
-	for (unsigned k = 0; k < BLOCKS; k++)
-		labels[k] = builder_new_label(&builder);
-	bool ok = true;
-	for (unsigned k = 0; k < BLOCKS && ok; k++) {
-		struct pvm_inst add = {.op = PVM_OP_ADD_64, .ra = (uint8_t)(k % 13), .rb = 1, .rd = 2};
-		struct pvm_inst ecalli = {.op = PVM_OP_ECALLI, .imm_x = k};
-		struct pvm_inst branch = {.op = PVM_OP_BRANCH_EQ, .ra = 3, .rb = 4};
-		ok = builder_place_label(&builder, labels[k]) == 0 &&
-		     builder_append(&builder, &add, BUILDER_NO_LABEL) == 0 &&
-		     (k % 3 || builder_append(&builder, &ecalli, BUILDER_NO_LABEL) == 0) &&
-		     builder_append(&builder, &branch, labels[(k * 37 + 11) % BLOCKS]) == 0 &&
-		     (k % 5 || builder_jump_entry(&builder, labels[k]) == 0);
-	}
-	ok = ok && builder_append(&builder, &(struct pvm_inst){.op = PVM_OP_TRAP}, BUILDER_NO_LABEL) == 0;
-	struct builder_error error;
-	ok = ok && builder_finish(&builder, blob, length, &error) == 0;
-	builder_release(&builder);
-	return ok;
-}
-
-Test(jit_compile, a_split_compile_lays_out_as_the_whole)
-{
-	uint8_t *blob;
-	size_t length;
-	cr_assert(build_crossing(&blob, &length));
-	struct host_jit_thread thread;
-	const struct pvm_jit_helper threaded = host_jit_thread_helper(&thread);
-	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-		struct compiled whole, inline_split, threaded_split, refused;
-		compile(&whole, blob, length, PVM_ISA_GP07, &modes[m], costs[m % 4]);
-		compile_with(&inline_split, blob, length, PVM_ISA_GP07, &modes[m], costs[m % 4], &inline_helper);
-		compile_with(&threaded_split, blob, length, PVM_ISA_GP07, &modes[m], costs[m % 4], &threaded);
-		compile_with(&refused, blob, length, PVM_ISA_GP07, &modes[m], costs[m % 4], &refusing_helper);
-		cr_assert_gt(whole.code.site_count, 2 * BLOCKS);
-		check_sites(&inline_split.code, "split");
-		check_same_layout(&whole.code, &inline_split.code, "split on one thread");
-		check_same_layout(&whole.code, &threaded_split.code, "split on two threads");
-		cr_assert_eq(threaded_split.code.size, inline_split.code.size);
-		cr_assert_arr_eq(threaded_split.buffer, inline_split.buffer, inline_split.code.size,
-				 "mode %zu: the threads' code is not the inline split's", m);
-		cr_assert_eq(refused.code.size, whole.code.size);
-		cr_assert_arr_eq(refused.buffer, whole.buffer, whole.code.size,
-				 "mode %zu: a refused helper changed the code", m);
-		release(&whole);
-		release(&inline_split);
-		release(&threaded_split);
-		release(&refused);
-	}
-	free(blob);
 }
 
 Test(jit_compile, step_mode_enters_after_the_step_point)

@@ -34,11 +34,6 @@ static const struct vector_case vector_cases[] = {
 	/* the anchor in r15 and the balance in the context, as on a CPU without FSGSBASE */
 	{"gas-model/programs", "--backend jit --sandbox none", "CORRAL_JIT_NO_FSGSBASE=1"},
 	{"v0.4/programs", "--backend jit --sandbox none", "CORRAL_JIT_NO_FSGSBASE=1"},
-	/* every program compiled in two parts at once (large ones are by default) */
-	{"v0.4/programs", "--backend jit --sandbox none", "CORRAL_JIT_SPLIT_ALWAYS=1"},
-	{"v0.4/programs", "--backend jit --sandbox linux", "CORRAL_JIT_SPLIT_ALWAYS=1"},
-	{"gas-model/programs", "--backend jit --sandbox none --cross-check", "CORRAL_JIT_SPLIT_ALWAYS=1"},
-	{"gas-model/programs", "--backend jit --sandbox linux --dynamic-paging", "CORRAL_JIT_SPLIT_ALWAYS=1"},
 	/* the same costs, computed by the GP 0.8 pipeline model */
 	{"gas-model/programs", "--backend jit --gas-model gp08", ""},
 	/* GP 0.8 numbering */
@@ -113,9 +108,6 @@ static const struct option_case option_cases[] = {
 	{"run --cross-check x.jam", 2, "needs --backend jit"},
 	{"run --backend jit --gas-metering fast x.jam", 2, "--gas-metering takes sync, async or off"},
 	{"disasm --gas-metering off x.jam", 2, "--native"},
-	{"run --backend jit --compile-threads 3 x.jam", 2, "--compile-threads takes 1 or 2"},
-	{"run --backend jit --compile-threads two x.jam", 2, "--compile-threads takes 1 or 2"},
-	{"vectors --compile-threads 2 x.json", 2, "needs --backend jit"},
 };
 
 ParameterizedTestParameters(jit_cli, refuses_with_a_reason)

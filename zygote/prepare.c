@@ -203,7 +203,7 @@ static void prepare(struct prepare_header *header)
 	}
 	buffer = (uint8_t *)(((uintptr_t)buffer + 4095) & ~(uintptr_t)4095);
 	struct pvm_jit_code code;
-	if (pvm_jit_compile(&code, &program, &options, buffer, capacity, NULL, &arena_allocator, &problem)) {
+	if (pvm_jit_compile(&code, &program, &options, buffer, capacity, &arena_allocator, &problem)) {
 		say(header, failure(PREPARE_STATUS_TOO_LARGE), problem.message);
 		return;
 	}

@@ -8,18 +8,14 @@
  * Input: one byte picking the numbering (bit 0), the gas model (bit 1:
  * naive or the GP 0.8 pipeline model) and the gas budget (the rest: tight
  * budgets end loops at every block); one byte picking the pages mapped at
- * the top of the address space (bits 0-1), whether the compiled code
+ * the top of the address space (bits 0-1) and whether the compiled code
  * also runs in lock step with the interpreter (bits 2-4 all zero: one
- * program in eight) and whether the compiler splits it in two parts on two
- * threads (bit 5, through CORRAL_JIT_SPLIT_ALWAYS: the programs here are
- * smaller than any split by default); then the recipe.
+ * program in eight); then the recipe.
  *
  * Checks: the generator's program is accepted (a refusal is a bug in the
  * generator, the builder or the validator) by the interpreter and the
  * compiler alike, and everything differential.h checks. `make fuzz-diff`
  * runs it for FUZZ_DIFF_RUNS programs, `make test` for 20,000. */
-#include <stdlib.h>
-
 #include "corral.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,11 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	differential_name = "fuzz_diff";
-	/* Read by each compile, on this thread: nothing else runs yet. */
-	if (data[1] & 0x20)
-		setenv("CORRAL_JIT_SPLIT_ALWAYS", "1", 1);
-	else
-		unsetenv("CORRAL_JIT_SPLIT_ALWAYS");
 
 	struct gen_input in = {data + 2, size - 2, 0};
 	struct gen_program generated = {.isa = data[0] & 1 ? PVM_ISA_GP08 : PVM_ISA_GP07};
