@@ -27,9 +27,12 @@ void bench_print_footer(double elapsed_seconds);
 double bench_now(void);
 
 #define BENCH_RUNS 5
+/* A figure cheap enough to take many samples of (a compile) takes up to
+ * this many. */
+#define BENCH_MAX_SAMPLES 64
 
 struct bench_samples {
-	double seconds[BENCH_RUNS];
+	double seconds[BENCH_MAX_SAMPLES];
 	unsigned count;
 };
 

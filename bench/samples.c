@@ -14,8 +14,8 @@ double bench_now(void)
 
 void bench_samples_add(struct bench_samples *samples, double seconds)
 {
-	if (samples->count == BENCH_RUNS)
-		bench_fail("more than %d samples of one figure", BENCH_RUNS);
+	if (samples->count == BENCH_MAX_SAMPLES)
+		bench_fail("more than %d samples of one figure", BENCH_MAX_SAMPLES);
 	samples->seconds[samples->count++] = seconds;
 }
 
@@ -27,7 +27,7 @@ static int compare_seconds(const void *a, const void *b)
 
 void bench_summarize(const struct bench_samples *samples, struct bench_summary *summary)
 {
-	double sorted[BENCH_RUNS];
+	double sorted[BENCH_MAX_SAMPLES];
 	unsigned n = samples->count;
 	if (n == 0)
 		bench_fail("a figure with no samples");
