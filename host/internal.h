@@ -153,6 +153,11 @@ struct corral_instance {
 	/* The compiled code whose addresses the jump table below the anchor
 	 * holds, or NULL before the first run. */
 	const struct host_jit *table_of;
+	/* Where the last run stopped for a host call: the site of the
+	 * instruction after the ecalli in that run's code, which the next run
+	 * most likely resumes at (NULL when none). A guess, checked against
+	 * the pc and the code before it is used. */
+	const struct pvm_jit_site *resume_site;
 	struct host_twin *twin; /* cross-check mode */
 	/* Where the context lies: memory.core.base in this process, the
 	 * shared region's anchor in the sandbox. */

@@ -685,6 +685,50 @@ Test(jit_host, host_calls_stop_and_resume_after_the_ecalli)
 	run_asm_alike("host_sum.s", JIT, 10000, false, NULL);
 }
 
+/* The run after a host call resumes at the instruction after the ecalli
+ * without looking it up; wherever the embedder puts the pc instead, and
+ * in step mode (other code), it goes there. */
+static void resume_elsewhere(enum backend backend)
+{
+	static const char source[] = "ecalli 1\n"            /* 0 */
+				     "load_imm r2, 5\n"      /* 2 */
+				     "ecalli 2\n"            /* 5 */
+				     "load_imm r3, 6\n"      /* 7 */
+				     "trap\n"                /* 10 */
+				     "@11: load_imm r4, 7\n" /* a jump target: the ecalli's pc + 11 */
+				     "ecalli 3\n" HALT;
+	struct machine m;
+	build(&m, backend, source, 1000);
+	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 0);
+	corral_instance_set_pc(m.instance, 11);
+	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 14);
+	cr_assert_eq(machine_reg(&m, 4), 7, "%s: the run went where the embedder put the pc", backend_names[backend]);
+	cr_assert_eq(machine_reg(&m, 2), 0, "%s: not where the host call stopped", backend_names[backend]);
+	corral_instance_set_pc(m.instance, 0);
+	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 0);
+	corral_instance_set_single_step(m.instance, true);
+	assert_stop(machine_run(&m), CORRAL_STEP, 5);
+	cr_assert_eq(machine_reg(&m, 2), 5, "%s: the step ran the instruction after the ecalli",
+		     backend_names[backend]);
+	assert_stop(machine_run(&m), CORRAL_HOST_CALL, 5);
+	corral_instance_set_single_step(m.instance, false);
+	assert_stop(machine_run(&m), CORRAL_TRAP, 10);
+	cr_assert_eq(machine_reg(&m, 3), 6);
+	machine_free(&m);
+}
+
+Test(jit_host, after_a_host_call_the_next_run_goes_where_the_pc_says)
+{
+	resume_elsewhere(JIT);
+	resume_elsewhere(CROSS);
+}
+
+Test(jit_host, after_a_host_call_the_next_run_goes_where_the_pc_says_in_the_sandbox)
+{
+	support_require_sandbox();
+	resume_elsewhere(SANDBOX);
+}
+
 Test(jit_host, sbrk_runs_in_the_host_and_the_code_goes_on)
 {
 	run_asm_alike("sbrk.s", JIT, 1000, false, NULL);
