@@ -269,12 +269,17 @@ static int lay_out_data(struct linker *linker, struct layout *layout)
 	}
 	if (overlaps_code(layout, ro->start, ro->end) || overlaps_code(layout, rw->start, rw->end))
 		return link_fail(linker, "code and data overlap in the ELF's address space; %s", LAYOUT_ADVICE);
-	/* Trailing zeros of the read-write data need not be stored: the region
-	 * is zero past them anyway. Read-only data keeps its length, which
-	 * decides where read-write data starts. */
+	return 0;
+}
+
+/* Trailing zeros of the read-write data need not be stored: the region is
+ * zero past them anyway. Read-only data keeps its length, which decides
+ * where read-write data starts. Run after the fixups, which may write into
+ * what was zero. */
+static void drop_trailing_zeros(struct data_region *rw)
+{
 	while (rw->data_end > rw->start && rw->bytes[rw->data_end - rw->start - 1] == 0)
 		rw->data_end--;
-	return 0;
 }
 
 /* ---- code ------------------------------------------------------------- */
@@ -533,7 +538,9 @@ static int data_relocation(struct linker *linker, const struct layout *layout, s
 				 (unsigned long long)(symbol ? r->offset - symbol->value : 0),
 				 elf_relocation_name(r->type), r->type);
 	}
-	if (r->offset < section->address || r->offset - section->address > section->size - width)
+	/* size < width first: the subtraction below would wrap and let it in */
+	if (section->size < width || r->offset < section->address ||
+	    r->offset - section->address > section->size - width)
 		return link_fail(linker, "section '%s': a relocation at 0x%llx lies outside it", section->name,
 				 (unsigned long long)r->offset);
 	uint64_t target = symbol_value(linker, r) + (uint64_t)r->addend;
@@ -1007,6 +1014,7 @@ static int link_all(struct linker *linker, struct layout *layout, uint8_t **outp
 	    read_exports(linker, layout->exports, &taken_capacity) || settle_taken(linker) ||
 	    apply_fixups(linker, &fixups))
 		goto done;
+	drop_trailing_zeros(&layout->rw);
 	number_imports(linker);
 	export_labels = calloc(linker->export_count, sizeof *export_labels);
 	export_pcs = calloc(linker->export_count, sizeof *export_pcs);

@@ -2,6 +2,7 @@
  * and that it is deterministic. ELF inputs are built here with clang-19 and
  * ld.lld-19 against the SDK, or written by hand. */
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,26 +349,36 @@ Test(link, constructors_are_refused_when_linking)
 	guest_cleanup(folder);
 }
 
+/* A program with a table of two function pointers in read-only data; its
+ * ELF, and through `table` the table's address in it. */
+static uint8_t *build_table_elf(size_t *length, uint64_t *table)
+{
+	uint8_t *elf = build_elf("__attribute__((noinline)) int one(void) { return 1; }\n"
+				 "__attribute__((noinline)) int two(void) { return 2; }\n"
+				 "int (*const table[2])(void) = {one, two};\n"
+				 "int main(int argc, char **argv) { (void)argv; return table[argc & 1](); }\n",
+				 "", true, length);
+	struct elf_file file;
+	struct pvm_error error;
+	cr_assert_eq(elf_read(elf, *length, &file, &error), 0, "%s", error.message);
+	*table = 0;
+	for (uint32_t i = 0; i < file.symbol_count; i++)
+		if (!strcmp(file.symbols[i].name, "table"))
+			*table = file.symbols[i].value;
+	elf_release(&file);
+	cr_assert_geq(*table, LOADER_ZONE_SIZE, "the table is in read-only data");
+	return elf;
+}
+
 /* A table of function pointers in read-only data: the ELF holds code
  * addresses there, the program must hold jump-table addresses. */
 Test(link, code_addresses_in_data_become_jump_addresses)
 {
 	REQUIRE_TOOLCHAIN();
 	size_t length, output_length;
-	uint8_t *elf = build_elf("__attribute__((noinline)) int one(void) { return 1; }\n"
-				 "__attribute__((noinline)) int two(void) { return 2; }\n"
-				 "int (*const table[2])(void) = {one, two};\n"
-				 "int main(int argc, char **argv) { (void)argv; return table[argc & 1](); }\n",
-				 "", true, &length);
-	struct elf_file file;
+	uint64_t address;
+	uint8_t *elf = build_table_elf(&length, &address);
 	struct pvm_error error;
-	cr_assert_eq(elf_read(elf, length, &file, &error), 0, "%s", error.message);
-	uint64_t address = 0;
-	for (uint32_t i = 0; i < file.symbol_count; i++)
-		if (!strcmp(file.symbols[i].name, "table"))
-			address = file.symbols[i].value;
-	elf_release(&file);
-	cr_assert_geq(address, LOADER_ZONE_SIZE, "the table is in read-only data");
 
 	uint8_t *output = link_ok(elf, length, LINK_FORMAT_JAM, &output_length);
 	struct loader_program program;
@@ -393,6 +404,41 @@ Test(link, code_addresses_in_data_become_jump_addresses)
 	corral_module_free(module);
 	corral_engine_free(engine);
 	free(output);
+	free(elf);
+}
+
+/* A section header that says a section is smaller than its relocations'
+ * fields (0 bytes, or 4 under an 8-byte field) is refused by name; it once
+ * passed a bounds check that wrapped and patched bytes outside the data. */
+Test(link, refuses_a_relocation_wider_than_its_section)
+{
+	REQUIRE_TOOLCHAIN();
+	size_t length;
+	uint64_t address;
+	uint8_t *elf = build_table_elf(&length, &address);
+	struct elf_file file;
+	struct pvm_error error;
+	cr_assert_eq(elf_read(elf, length, &file, &error), 0, "%s", error.message);
+	uint32_t index = 0;
+	for (uint32_t i = 1; i < file.section_count; i++) {
+		const struct elf_section *section = &file.sections[i];
+		if ((section->flags & SHF_ALLOC) && address - section->address < section->size)
+			index = i;
+	}
+	cr_assert_neq(index, 0, "no section holds the table at 0x%llx", (unsigned long long)address);
+	char name[64];
+	snprintf(name, sizeof name, "section '%s'", file.sections[index].name);
+	elf_release(&file);
+
+	uint64_t header_table, entry_size = 0;
+	memcpy(&header_table, elf + 0x28, sizeof header_table);         /* e_shoff */
+	memcpy(&entry_size, elf + 0x3A, 2);                             /* e_shentsize */
+	uint64_t size_field = header_table + index * entry_size + 0x20; /* sh_size */
+	cr_assert_leq(size_field + 8, length);
+	for (uint64_t size = 0; size <= 4; size += 4) {
+		memcpy(elf + size_field, &size, sizeof size);
+		expect_refused(elf, length, (const char *const[]){name, "lies outside it", NULL});
+	}
 	free(elf);
 }
 
