@@ -173,11 +173,16 @@ static int classify(struct linker *linker, struct layout *layout)
 		const struct elf_section *section = &linker->elf.sections[i];
 		if (!(section->flags & SHF_ALLOC) || section->size == 0 || section->type == SHT_NOTE)
 			continue;
-		if (!strcmp(section->name, IMPORTS_NAME)) {
+		bool is_imports = !strcmp(section->name, IMPORTS_NAME),
+		     is_exports = !strcmp(section->name, EXPORTS_NAME);
+		if ((is_imports || is_exports) && !section->data)
+			return link_fail(linker, "section '%s' holds records but has no contents (type %u)",
+					 section->name, section->type);
+		if (is_imports) {
 			layout->imports = section;
 			continue;
 		}
-		if (!strcmp(section->name, EXPORTS_NAME)) {
+		if (is_exports) {
 			layout->exports = section;
 			continue;
 		}

@@ -442,6 +442,44 @@ Test(link, refuses_a_relocation_wider_than_its_section)
 	free(elf);
 }
 
+/* A section of import or export records whose header says it has no
+ * contents in the file (SHT_NOBITS) is refused by name; the records were
+ * once read through its missing data. */
+Test(link, refuses_record_sections_without_contents)
+{
+	REQUIRE_TOOLCHAIN();
+	static const char *const names[] = {".corral_imports", ".corral_exports"};
+	size_t length;
+	uint8_t *pristine =
+		build_elf("#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n", "", true, &length);
+	struct elf_file file;
+	struct pvm_error error;
+	cr_assert_eq(elf_read(pristine, length, &file, &error), 0, "%s", error.message);
+	uint64_t header_table, entry_size = 0;
+	memcpy(&header_table, pristine + 0x28, sizeof header_table); /* e_shoff */
+	memcpy(&entry_size, pristine + 0x3A, 2);                     /* e_shentsize */
+	for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
+		uint32_t index = 0;
+		for (uint32_t i = 1; i < file.section_count; i++)
+			if (!strcmp(file.sections[i].name, names[n]))
+				index = i;
+		cr_assert_neq(index, 0, "the program has a section %s", names[n]);
+		uint8_t *elf = malloc(length);
+		cr_assert_not_null(elf);
+		memcpy(elf, pristine, length);
+		uint64_t type_field = header_table + index * entry_size + 0x04; /* sh_type */
+		cr_assert_leq(type_field + 4, length);
+		uint32_t nobits = SHT_NOBITS;
+		memcpy(elf + type_field, &nobits, sizeof nobits);
+		char name[64];
+		snprintf(name, sizeof name, "section '%s'", names[n]);
+		expect_refused(elf, length, (const char *const[]){name, "no contents", NULL});
+		free(elf);
+	}
+	elf_release(&file);
+	free(pristine);
+}
+
 /* A program with two entry points, in both containers: the first export
  * (crt0's _start) runs by default, --entry picks another. */
 Test(link, a_second_export_is_an_entry_point)
