@@ -63,23 +63,39 @@ static int parse_standard(const uint8_t *bytes, size_t length, size_t start, str
 	return 0;
 }
 
-/* A JAM standard program, behind a metadata prefix or not. */
+static bool code_is_blob(const struct loader_program *program)
+{
+	struct pvm_blob blob;
+	struct pvm_error ignored;
+	return pvm_blob_parse(&blob, program->blob, program->blob_length, &ignored) == 0;
+}
+
+/* A JAM standard program, behind a metadata prefix or not. Both readings
+ * can hold for the same bytes (a metadata prefix can look like a header
+ * with empty code); the one whose code is a blob wins, then the plain one. */
 static int parse_jam(const uint8_t *bytes, size_t length, struct loader_program *program, struct pvm_error *error)
 {
+	struct loader_program plain_reading = *program, metadata_reading = *program;
 	struct pvm_error plain, behind_metadata;
-	int plain_stage = parse_standard(bytes, length, 0, program, &plain), metadata_stage = 0;
-	if (plain_stage == 0)
-		return 0;
+	int plain_stage = parse_standard(bytes, length, 0, &plain_reading, &plain), metadata_stage = 0;
 	size_t at = 0;
 	uint64_t metadata_length;
+	bool behind_read = false;
 	if (pvm_varint_read(bytes, length, &at, &metadata_length) == 0 && metadata_length <= length - at) {
-		metadata_stage = parse_standard(bytes, length, at + metadata_length, program, &behind_metadata);
-		if (metadata_stage == 0) {
-			program->has_metadata = true;
-			program->metadata = bytes + at;
-			program->metadata_length = (size_t)metadata_length;
-			return 0;
-		}
+		metadata_stage =
+			parse_standard(bytes, length, at + metadata_length, &metadata_reading, &behind_metadata);
+		behind_read = metadata_stage == 0;
+		metadata_reading.has_metadata = true;
+		metadata_reading.metadata = bytes + at;
+		metadata_reading.metadata_length = (size_t)metadata_length;
+	}
+	if (plain_stage == 0 && (!behind_read || code_is_blob(&plain_reading) || !code_is_blob(&metadata_reading))) {
+		*program = plain_reading;
+		return 0;
+	}
+	if (behind_read) {
+		*program = metadata_reading;
+		return 0;
 	}
 	/* Neither reading works. When the one behind metadata got at least as
 	 * far, either may be what was meant: say both. */

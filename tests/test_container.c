@@ -170,6 +170,35 @@ Test(container, a_metadata_prefix_is_found_and_skipped)
 	free(jam.data);
 }
 
+/* Bytes with two readings: behind a 17-byte metadata prefix, a program
+ * whose code is an empty blob; read plainly, a header (17 bytes read-only,
+ * 4 read-write) with code of length 0, which is no blob. The reading with
+ * a blob wins in either format; the plain one once won, and the
+ * disassembler's listing of what the assembler wrote did not read back. */
+Test(container, the_reading_whose_code_is_a_blob_wins)
+{
+	static const uint8_t bytes[] = {
+		0x11,                                                                         /* E(|m|) = 17 */
+		0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x12, 0x79, 0x14, 0x46, /* m */
+		0x24, 0x27, 0x10, 0x11,                                                       /* m */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,             /* no data */
+		0x03, 0x00, 0x00, 0x00,                                                       /* E4(|c|) = 3 */
+		0x00, 0x00, 0x00,                                                             /* an empty blob */
+	};
+	static const corral_format formats[] = {CORRAL_FORMAT_JAM, CORRAL_FORMAT_AUTO};
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+		struct loader_program program;
+		struct pvm_error error;
+		cr_assert_eq(loader_parse(bytes, sizeof bytes, formats[i], &program, &error), 0, "%s", error.message);
+		cr_expect_eq(program.format, CORRAL_FORMAT_JAM);
+		cr_expect(program.has_metadata, "format %s: read behind the metadata", loader_format_name(formats[i]));
+		cr_expect_eq(program.metadata_length, 17);
+		cr_expect_eq(program.ro_length, 0);
+		cr_expect_eq(program.rw_length, 0);
+		cr_expect_eq(program.blob_length, 3);
+	}
+}
+
 Test(container, long_metadata_takes_a_two_byte_length)
 {
 	char metadata[300];
