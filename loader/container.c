@@ -77,18 +77,18 @@ static int parse_jam(const uint8_t *bytes, size_t length, struct loader_program 
 {
 	struct loader_program plain_reading = *program, metadata_reading = *program;
 	struct pvm_error plain, behind_metadata;
-	int plain_stage = parse_standard(bytes, length, 0, &plain_reading, &plain), metadata_stage = 0;
+	/* metadata_stage: -1 when there is no metadata prefix to read behind */
+	int plain_stage = parse_standard(bytes, length, 0, &plain_reading, &plain), metadata_stage = -1;
 	size_t at = 0;
 	uint64_t metadata_length;
-	bool behind_read = false;
 	if (pvm_varint_read(bytes, length, &at, &metadata_length) == 0 && metadata_length <= length - at) {
 		metadata_stage =
 			parse_standard(bytes, length, at + metadata_length, &metadata_reading, &behind_metadata);
-		behind_read = metadata_stage == 0;
 		metadata_reading.has_metadata = true;
 		metadata_reading.metadata = bytes + at;
 		metadata_reading.metadata_length = (size_t)metadata_length;
 	}
+	bool behind_read = metadata_stage == 0;
 	if (plain_stage == 0 && (!behind_read || code_is_blob(&plain_reading) || !code_is_blob(&metadata_reading))) {
 		*program = plain_reading;
 		return 0;

@@ -407,6 +407,18 @@ Test(link, code_addresses_in_data_become_jump_addresses)
 	free(elf);
 }
 
+/* Where field `offset` of section header `index` sits in an ELF64 file
+ * (e_shoff + index * e_shentsize + offset), checked to hold `width` bytes. */
+static uint64_t section_header_field(const uint8_t *elf, size_t length, uint32_t index, unsigned offset, unsigned width)
+{
+	uint64_t header_table, entry_size = 0;
+	memcpy(&header_table, elf + 0x28, sizeof header_table); /* e_shoff */
+	memcpy(&entry_size, elf + 0x3A, 2);                     /* e_shentsize */
+	uint64_t field = header_table + index * entry_size + offset;
+	cr_assert_leq(field + width, length);
+	return field;
+}
+
 /* A section header that says a section is smaller than its relocations'
  * fields (0 bytes, or 4 under an 8-byte field) is refused by name; it once
  * passed a bounds check that wrapped and patched bytes outside the data. */
@@ -430,11 +442,7 @@ Test(link, refuses_a_relocation_wider_than_its_section)
 	snprintf(name, sizeof name, "section '%s'", file.sections[index].name);
 	elf_release(&file);
 
-	uint64_t header_table, entry_size = 0;
-	memcpy(&header_table, elf + 0x28, sizeof header_table);         /* e_shoff */
-	memcpy(&entry_size, elf + 0x3A, 2);                             /* e_shentsize */
-	uint64_t size_field = header_table + index * entry_size + 0x20; /* sh_size */
-	cr_assert_leq(size_field + 8, length);
+	uint64_t size_field = section_header_field(elf, length, index, 0x20, 8); /* sh_size */
 	for (uint64_t size = 0; size <= 4; size += 4) {
 		memcpy(elf + size_field, &size, sizeof size);
 		expect_refused(elf, length, (const char *const[]){name, "lies outside it", NULL});
@@ -455,9 +463,6 @@ Test(link, refuses_record_sections_without_contents)
 	struct elf_file file;
 	struct pvm_error error;
 	cr_assert_eq(elf_read(pristine, length, &file, &error), 0, "%s", error.message);
-	uint64_t header_table, entry_size = 0;
-	memcpy(&header_table, pristine + 0x28, sizeof header_table); /* e_shoff */
-	memcpy(&entry_size, pristine + 0x3A, 2);                     /* e_shentsize */
 	for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
 		uint32_t index = 0;
 		for (uint32_t i = 1; i < file.section_count; i++)
@@ -467,8 +472,7 @@ Test(link, refuses_record_sections_without_contents)
 		uint8_t *elf = malloc(length);
 		cr_assert_not_null(elf);
 		memcpy(elf, pristine, length);
-		uint64_t type_field = header_table + index * entry_size + 0x04; /* sh_type */
-		cr_assert_leq(type_field + 4, length);
+		uint64_t type_field = section_header_field(pristine, length, index, 0x04, 4); /* sh_type */
 		uint32_t nobits = SHT_NOBITS;
 		memcpy(elf + type_field, &nobits, sizeof nobits);
 		char name[64];
